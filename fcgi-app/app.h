@@ -1,0 +1,48 @@
+/*
+ * app.h - the worker's context and request dispatch.
+ *
+ * One struct app per worker process: settings, the database connection, the
+ * shared metrics, the route table. app_handle takes a parsed request through
+ * routing, authentication and the database check to its handler; it never
+ * fails: every outcome is a response.
+ */
+#ifndef SPOT_APP_H
+#define SPOT_APP_H
+
+#include "core/db.h"
+#include "fcgi-app/request.h"
+#include "fcgi-app/response.h"
+#include "fcgi-app/route.h"
+
+struct config;
+struct metrics;
+
+struct app {
+	const struct config *cfg;
+	struct db db;
+	struct metrics *metrics;
+	const struct route *routes;
+	size_t nroutes;
+	unsigned char admin_token_hash[32];
+	int admin_token_set;
+	uint64_t db_errors_seen, db_reconnects_seen; /* already added to metrics */
+};
+
+/* Reads settings from cfg (kept by pointer). Returns 0, or -1 with err set. */
+int app_init(struct app *app, const struct config *cfg, struct metrics *metrics, char *err, size_t errsize);
+void app_release(struct app *app);
+
+/*
+ * Answers req into res; *route_index receives the matched route or -1.
+ * The database is connected lazily, for routes that need it.
+ */
+void app_handle(struct app *app, struct request *req, struct response *res, int *route_index);
+
+/* Maps a failed db call to 503 (connection lost) or 500 (anything else). */
+void app_db_error(struct app *app, struct response *res, const char *what);
+
+/* The route table (routes.c). */
+extern const struct route routes_table[];
+extern const size_t routes_count;
+
+#endif

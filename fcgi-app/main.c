@@ -1,0 +1,157 @@
+/*
+ * spot-fcgi - the single-threaded FastCGI worker (DESIGN.md section 2).
+ *
+ *   spot-fcgi [--config FILE]
+ *
+ * Started by spawn-fcgi (the listening socket is fd 0) under a supervisor
+ * that respawns it; one database connection per worker. Each request gets an
+ * arena released when the request ends, and one log line:
+ *   ... info: request trace=<id> method=GET path=/health route=/health status=200 us=123 bytes=15
+ * Exit codes: 0 on SIGTERM, 2 on a bad configuration.
+ */
+#include "common/arena.h"
+#include "common/config.h"
+#include "common/log.h"
+#include "common/strbuf.h"
+#include "common/timeutil.h"
+#include "fcgi-app/app.h"
+#include "fcgi-app/metrics.h"
+
+#include <fcgiapp.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t main_stop;
+static volatile sig_atomic_t main_in_request;
+
+/* Idle in accept(): leave now. Inside a request: finish it, then leave. */
+static void main_on_term(int sig)
+{
+	(void)sig;
+	if (!main_in_request)
+		_exit(0);
+	main_stop = 1;
+}
+
+/* Reads exactly req->content_length bytes of body; 0, or -1 when the client sent fewer. */
+static int main_read_body(FCGX_Request *fr, struct request *req)
+{
+	char *buf = arena_alloc(req->arena, req->content_length + 1);
+	size_t got = 0;
+	while (got < req->content_length) {
+		int n = FCGX_GetStr(buf + got, (int)(req->content_length - got), fr->in);
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	buf[got] = '\0';
+	req->body = buf;
+	req->body_len = got;
+	return got == req->content_length ? 0 : -1;
+}
+
+static void main_serve(struct app *app, FCGX_Request *fr, struct arena *arena, struct response *res,
+		       struct strbuf *out)
+{
+	struct request req;
+	struct request_error rerr;
+	int64_t t0 = time_mono_ms(), us;
+	struct timespec ts0, ts1;
+	int route = -1;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts0);
+	(void)t0;
+	response_reset(res);
+	strbuf_reset(out);
+	if (request_parse(&req, arena, fr->envp, &rerr) < 0) {
+		response_error(res, rerr.status, rerr.code, rerr.message, rerr.field);
+	} else if (main_read_body(fr, &req) < 0) {
+		response_error(res, 400, "validation_failed", "the body is shorter than Content-Length", "body");
+	} else {
+		app_handle(app, &req, res, &route);
+	}
+	response_serialize(res, req.trace_id, req.method == HTTP_HEAD, out);
+	FCGX_PutStr(out->buf, (int)out->len, fr->out);
+	FCGX_Finish_r(fr);
+	clock_gettime(CLOCK_MONOTONIC, &ts1);
+	us = (int64_t)(ts1.tv_sec - ts0.tv_sec) * 1000000 + (ts1.tv_nsec - ts0.tv_nsec) / 1000;
+	metrics_record(app->metrics, route, res->status, us);
+	log_info("request trace=%s method=%s path=%s route=%s status=%d us=%lld bytes=%zu%s%s",
+		 req.trace_id ? req.trace_id : "-", req.method_name ? req.method_name : "-",
+		 req.path ? req.path : "-", route >= 0 ? app->routes[route].pattern : "-", res->status,
+		 (long long)us, res->body.len, res->error_code ? " error=" : "",
+		 res->error_code ? res->error_code : "");
+	request_release(&req);
+}
+
+int main(int argc, char **argv)
+{
+	struct config cfg;
+	struct app app;
+	struct metrics *metrics = NULL;
+	struct arena arena;
+	struct response res;
+	struct strbuf out = STRBUF_INIT;
+	FCGX_Request fr;
+	const char *config_file = NULL;
+	char err[512];
+	struct sigaction sa;
+
+	log_init("spot-fcgi");
+	config_init(&cfg);
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--config") && i + 1 < argc) {
+			config_file = argv[++i];
+		} else if (!strcmp(argv[i], "--version")) {
+			printf("spot-fcgi 0.1.0\n");
+			return 0;
+		} else {
+			fprintf(stderr, "usage: spot-fcgi [--config FILE]\n");
+			return 2;
+		}
+	}
+	if (config_file && config_load_file(&cfg, config_file, err, sizeof(err)) < 0) {
+		log_err("main: %s", err);
+		return 2;
+	}
+	if (metrics_open(&metrics, config_get(&cfg, "SPOT_METRICS_FILE", NULL)) < 0)
+		return 2;
+	if (app_init(&app, &cfg, metrics, err, sizeof(err)) < 0) {
+		log_err("main: %s", err);
+		return 2;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = main_on_term;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+
+	if (FCGX_Init() != 0) {
+		log_err("main: FCGX_Init failed");
+		return 2;
+	}
+	FCGX_InitRequest(&fr, 0, 0);
+	arena_init(&arena, 64 * 1024);
+	response_init(&res);
+	metrics_worker_started(metrics);
+	log_info("worker started");
+	while (!main_stop) {
+		if (FCGX_Accept_r(&fr) < 0)
+			break;
+		main_in_request = 1;
+		main_serve(&app, &fr, &arena, &res, &out);
+		arena_reset(&arena);
+		main_in_request = 0;
+	}
+	log_info("worker stopping");
+	response_release(&res);
+	strbuf_release(&out);
+	arena_release(&arena);
+	app_release(&app);
+	metrics_close(metrics);
+	config_release(&cfg);
+	return 0;
+}

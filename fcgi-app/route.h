@@ -1,0 +1,49 @@
+/*
+ * route.h - the route table: {method, pattern, handler, flags}
+ * (STYLE.md "Tables over cleverness"). Patterns are absolute paths whose
+ * segments are literal or a {name} placeholder that matches exactly one
+ * non-empty segment; captured values are stored in order in req->params.
+ * HEAD matches GET routes.
+ */
+#ifndef SPOT_ROUTE_H
+#define SPOT_ROUTE_H
+
+#include "fcgi-app/request.h"
+
+#include <stddef.h>
+
+struct app;
+struct response;
+struct strbuf;
+
+typedef void (*route_handler_fn)(struct app *app, struct request *req, struct response *res);
+
+enum route_flags {
+	ROUTE_AUTH_NONE = 0,
+	ROUTE_AUTH_ADMIN = 1 << 0,  /* admin token (or, later, an admin session) */
+	ROUTE_NEEDS_DB = 1 << 4,    /* 503 db_unavailable before the handler when the DB is down */
+};
+
+struct route {
+	enum http_method method;
+	const char *pattern;
+	route_handler_fn handler;
+	unsigned int flags;
+};
+
+enum route_result { ROUTE_FOUND, ROUTE_NOT_FOUND, ROUTE_METHOD_NOT_ALLOWED };
+
+/*
+ * Finds the route for (method, path). On ROUTE_FOUND stores its index and the
+ * captured params (copied into the request's arena). On
+ * ROUTE_METHOD_NOT_ALLOWED, allow receives the comma-separated methods the
+ * path accepts.
+ */
+enum route_result route_match(const struct route *table, size_t n, struct request *req, size_t *index,
+			      struct strbuf *allow);
+
+/* True when path matches pattern; params (may be NULL) receive the captures. */
+int route_pattern_match(const char *pattern, const char *path, struct arena *a, const char **params,
+			size_t *nparams);
+
+#endif

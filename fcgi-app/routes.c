@@ -1,0 +1,14 @@
+/*
+ * routes.c - every route of the worker, in one table (STYLE.md "Tables over
+ * cleverness"). The order is the order of matching.
+ */
+#include "fcgi-app/app.h"
+#include "fcgi-app/health.h"
+
+const struct route routes_table[] = {
+	{ HTTP_GET, "/health", health_live, ROUTE_AUTH_NONE },
+	{ HTTP_GET, "/metrics", health_metrics, ROUTE_AUTH_NONE },
+	{ HTTP_GET, "/api/health/database-schema", health_schema, ROUTE_NEEDS_DB },
+};
+
+const size_t routes_count = sizeof(routes_table) / sizeof(routes_table[0]);

@@ -1,0 +1,14 @@
+# build.sh - configure and build with CMake (sourced by ./spot).
+
+# spot_build BUILDDIR [CMAKE OPTIONS...]: warnings are errors, as in CI.
+spot_build() {
+  local dir=$SRC/$1
+  shift
+  local jobs
+  jobs=$(nproc 2>/dev/null || echo 2)
+  if [ ! -f "$dir/CMakeCache.txt" ] || [ $# -gt 0 ]; then
+    cmake -S "$SRC" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSPOT_WERROR=ON "$@" >/dev/null \
+      || die "cmake configure failed in $dir"
+  fi
+  cmake --build "$dir" -j "$jobs" > "$dir.log" 2>&1 || { tail -n 40 "$dir.log" >&2; die "build failed in $dir (log: $dir.log)"; }
+}
