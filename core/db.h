@@ -19,6 +19,7 @@
 #include <mysql.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 struct arena;
 struct config;
@@ -63,7 +64,12 @@ struct db_param {
 	double d;
 };
 
-#define DBP_STR(x) ((struct db_param){ .type = (x) ? DB_STR : DB_NULL, .s = (x), .len = (x) ? strlen(x) : 0 })
+/* A string parameter; NULL binds SQL NULL. */
+static inline struct db_param DBP_STR(const char *s)
+{
+	struct db_param p = { .type = s ? DB_STR : DB_NULL, .s = s, .len = s ? strlen(s) : 0 };
+	return p;
+}
 #define DBP_STRN(x, n) ((struct db_param){ .type = DB_STR, .s = (x), .len = (n) })
 #define DBP_INT(x) ((struct db_param){ .type = DB_INT, .i = (x) })
 #define DBP_DOUBLE(x) ((struct db_param){ .type = DB_DOUBLE, .d = (x) })

@@ -3,12 +3,15 @@
  * cleverness"). The order is the order of matching.
  */
 #include "fcgi-app/app.h"
+#include "fcgi-app/admin.h"
 #include "fcgi-app/health.h"
 
 const struct route routes_table[] = {
 	{ HTTP_GET, "/health", health_live, ROUTE_AUTH_NONE },
 	{ HTTP_GET, "/metrics", health_metrics, ROUTE_AUTH_NONE },
 	{ HTTP_GET, "/api/health/database-schema", health_schema, ROUTE_NEEDS_DB },
+	{ HTTP_GET, "/api/admin/safe-mode", admin_safe_mode_get, ROUTE_AUTH_ADMIN | ROUTE_NEEDS_DB },
+	{ HTTP_POST, "/api/admin/safe-mode", admin_safe_mode_set, ROUTE_AUTH_ADMIN | ROUTE_NEEDS_DB },
 };
 
 const size_t routes_count = sizeof(routes_table) / sizeof(routes_table[0]);

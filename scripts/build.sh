@@ -10,5 +10,5 @@ spot_build() {
     cmake -S "$SRC" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSPOT_WERROR=ON "$@" >/dev/null \
       || die "cmake configure failed in $dir"
   fi
-  cmake --build "$dir" -j "$jobs" > "$dir.log" 2>&1 || { tail -n 40 "$dir.log" >&2; die "build failed in $dir (log: $dir.log)"; }
+  cmake --build "$dir" -j "$jobs" > "$dir/build-output.log" 2>&1 || { tail -n 40 "$dir/build-output.log" >&2; die "build failed in $dir (log: $dir/build-output.log)"; }
 }

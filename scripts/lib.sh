@@ -18,7 +18,7 @@ pid_alive() {
 
 # children_of PID: the live (non-zombie) child pids of PID.
 children_of() {
-  ps -o pid=,stat= --ppid "$1" 2>/dev/null | awk '$2 !~ /^Z/ {print $1}'
+  { ps -o pid=,stat= --ppid "$1" 2>/dev/null || true; } | awk '$2 !~ /^Z/ {print $1}'
 }
 
 # stop_pid PIDFILE NAME TIMEOUT: SIGTERM, wait, then SIGKILL; also waits for

@@ -43,10 +43,10 @@ stack_choose_users() {
     useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin \
       "$SPOT_RUN_USER_NAME" || die "could not create the user $SPOT_RUN_USER_NAME"
   fi
-  if runuser -u "$SPOT_RUN_USER_NAME" -- test -x "$SRC/build/spot-fcgi" 2>/dev/null; then
+  if runuser -u "$SPOT_RUN_USER_NAME" -- test -x "$SRC/build/spot-fcgi" -a -x "$DIR" 2>/dev/null; then
     RUN_USER=$SPOT_RUN_USER_NAME RUN_GROUP=$SPOT_RUN_USER_NAME
   else
-    say "warning: $SPOT_RUN_USER_NAME cannot reach $SRC/build; workers run as root"
+    say "warning: $SPOT_RUN_USER_NAME cannot reach $SRC/build or $DIR; mariadbd and the workers run as root"
   fi
   if runuser -u www-data -- test -r "$SRC/nginx/fastcgi_spot.conf" 2>/dev/null; then
     NGINX_USER_LINE="user www-data www-data;" SOCK_GROUP=www-data

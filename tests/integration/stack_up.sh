@@ -1,0 +1,16 @@
+# stack_up.sh - ctest fixture: a private stack for the integration tests.
+set -euo pipefail
+SRC=${SPOT_SOURCE_DIR:?}
+DIR=${SPOT_IT_DIR:?}
+# A leftover from an interrupted run is stopped first, by its recorded pids.
+[ -d "$DIR" ] && "$SRC/spot" down --dir "$DIR" >/dev/null 2>&1 || true
+rm -rf "$DIR"
+port=
+for _ in $(seq 1 50); do
+  p=$((20000 + RANDOM % 30000))
+  (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { port=$p; break; }
+done
+[ -n "$port" ] || { echo "no free port" >&2; exit 1; }
+# Low agent rate so the rate-limit test can reach it quickly.
+SPOT_NGINX_AGENT_RATE=20 SPOT_NGINX_AGENT_BURST=20 \
+  "$SRC/spot" up --dir "$DIR" --port "$port" --workers 4 --no-demo

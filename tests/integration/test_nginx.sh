@@ -1,0 +1,56 @@
+# test_nginx.sh - the front: TLS 1.2+ with HTTP/2, static files with cache
+# headers, security headers, rate limits answering 429 in the JSON shape,
+# /metrics only from loopback.
+. "$(dirname "$0")/harness.sh"
+it_env
+
+ver=$("${CURL[@]}" -o /dev/null -w '%{http_version}' "$SPOT_URL/health")
+[ "$ver" = 2 ] || fail "HTTP/2 not negotiated (got $ver)"
+set +e
+"${CURL[@]}" -o /dev/null --tlsv1.1 --tls-max 1.1 "$SPOT_URL/health"
+rc=$?
+set -e
+[ $rc -ne 0 ] || fail "TLS 1.1 was accepted"
+"${CURL[@]}" -o /dev/null --tlsv1.2 --tls-max 1.2 "$SPOT_URL/health" || fail "TLS 1.2 refused"
+# The certificate is for 127.0.0.1 and localhost.
+"${CURL[@]}" -o /dev/null --resolve "localhost:$SPOT_PORT:127.0.0.1" "https://localhost:$SPOT_PORT/health" \
+  || fail "certificate not valid for localhost"
+
+http GET /health
+expect_status 200
+expect_header Strict-Transport-Security 'max-age='
+expect_header X-Content-Type-Options nosniff
+expect_header Content-Security-Policy "frame-ancestors 'none'"
+expect_header X-Frame-Options DENY
+expect_header X-Trace-Id '^[0-9a-f]{32}$'
+[ "$(grep -ci '^x-trace-id:' "$HEADERS")" = 1 ] || fail "X-Trace-Id appears more than once"
+
+http GET /static/app.css
+expect_status 200
+expect_header Content-Type 'text/css'
+expect_header Cache-Control 'max-age=[0-9]+'
+expect_header ETag
+http GET /static/no-such-file.css
+expect_status 404
+
+# Rate limit on /api/agents/ (the fixture runs 20 r/s, burst 20): one
+# keep-alive connection, 120 requests back to back.
+urls=()
+for _ in $(seq 1 120); do urls+=(-o /dev/null "$SPOT_URL/api/agents/x/heartbeat"); done
+"${CURL[@]}" --http1.1 -w '%{http_code}\n' "${urls[@]}" > "$IT_TMP/codes" || true
+limited=$(grep -c '^429$' "$IT_TMP/codes" || true)
+[ "$limited" -ge 1 ] || fail "no 429 after 120 rapid requests ($(sort "$IT_TMP/codes" | uniq -c | tr '\n' ' '))"
+sleep 2
+for _ in $(seq 1 60); do
+  http GET /api/agents/x/heartbeat
+  [ "$STATUS" = 429 ] && break
+done
+expect_error 429 rate_limited
+expect_header Retry-After
+sleep 2
+
+# /metrics from loopback works (we are on loopback); the location allows nothing else.
+http GET /metrics
+expect_status 200
+grep -A3 'location = /metrics' "$IT_DIR/nginx/nginx.conf" | grep -q 'deny all' || fail "/metrics is not restricted"
+it_ok

@@ -1,0 +1,54 @@
+# test_up_twice.sh - `./spot up` twice is harmless (nothing restarted, same
+# token); a second stack with another DIR and PORT runs side by side; `status`
+# reports both; `down` of the second stops exactly its processes.
+. "$(dirname "$0")/harness.sh"
+it_env
+pids_of() { for f in "$1"/run/*.pid; do cat "$f"; done | sort | tr '\n' ' '; }
+
+before=$(pids_of "$IT_DIR")
+token=$SPOT_ADMIN_TOKEN
+out=$("$SRC/spot" up --dir "$IT_DIR" --no-demo 2>&1) || fail "second up failed: $out"
+[ "$(pids_of "$IT_DIR")" = "$before" ] || fail "second up restarted something ($before -> $(pids_of "$IT_DIR"))"
+it_env
+[ "$SPOT_ADMIN_TOKEN" = "$token" ] || fail "second up changed the admin token"
+[[ "$out" == *"$SPOT_ADMIN_TOKEN"* && "$out" == *"$SPOT_URL"* ]] || fail "up does not print the URL and token"
+http GET /health
+expect_status 200
+
+chmod 755 "$IT_TMP"   # the stack's users (mariadbd, workers) must reach DIR
+other=$IT_TMP/second
+port2=
+for _ in $(seq 1 50); do
+  p=$((20000 + RANDOM % 30000))
+  (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { port2=$p; break; }
+done
+trap '"$SRC/spot" down --dir "$other" >/dev/null 2>&1 || true; rm -rf "$IT_TMP"' EXIT
+out=$("$SRC/spot" up --dir "$other" --port "$port2" --workers 2 --no-demo 2>&1) || fail "second stack failed: $out"
+for f in SPOT_URL SPOT_ADMIN_TOKEN SPOT_DB_HOST SPOT_DB_PORT SPOT_DB_SOCKET SPOT_DB_NAME SPOT_DB_USER SPOT_DB_PASSWORD SPOT_CA_FILE; do
+  grep -q "^$f='.*'\$" "$other/spot.env" || fail "spot.env lacks $f"
+done
+url2=$(sed -n "s/^SPOT_URL='\(.*\)'/\1/p" "$other/spot.env")
+ca2=$(sed -n "s/^SPOT_CA_FILE='\(.*\)'/\1/p" "$other/spot.env")
+[ "$url2" = "https://127.0.0.1:$port2" ] || fail "second stack URL is $url2"
+curl -sf --cacert "$ca2" "$url2/api/health/database-schema" >/dev/null || fail "second stack schema health"
+http GET /health
+expect_status 200 "first stack while the second runs"
+[ "$(sed -n "s/^SPOT_DB_PORT='\(.*\)'/\1/p" "$other/spot.env")" != "$SPOT_DB_PORT" ] || fail "both stacks share a DB port"
+"$SRC/spot" status --dir "$other" > "$IT_TMP/status" || fail "status of the second stack: $(cat "$IT_TMP/status")"
+grep -q '^health .*ok' "$IT_TMP/status" || fail "status does not report health: $(cat "$IT_TMP/status")"
+grep -q "127.0.0.1:$port2" "$IT_TMP/status" || fail "status does not show the port"
+
+mine=$(pids_of "$other")
+"$SRC/spot" down --dir "$other" >/dev/null 2>&1
+for p in $mine; do
+  [ -d "/proc/$p" ] && [ "$(awk '{print $3}' "/proc/$p/stat")" != Z ] && fail "pid $p of the second stack still runs"
+done
+set +e
+"$SRC/spot" status --dir "$other" > "$IT_TMP/status"
+rc=$?
+set -e
+[ $rc -ne 0 ] || fail "status of a stopped stack exits 0"
+[ "$(pids_of "$IT_DIR")" = "$before" ] || fail "down of the second stack touched the first"
+http GET /health
+expect_status 200 "first stack after the second went down"
+it_ok
