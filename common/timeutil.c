@@ -80,6 +80,8 @@ int time_parse_rfc3339(const char *s, int64_t *ms)
 		return -1;
 	if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 || mi > 59 || sec > 60)
 		return -1;
+	if (mo == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+		return -1;
 	if (*p == '.') {
 		int scale = 100, digits = 0;
 		p++;
@@ -111,6 +113,8 @@ int time_parse_rfc3339(const char *s, int64_t *ms)
 	tm.tm_hour = h;
 	tm.tm_min = mi;
 	tm.tm_sec = sec > 59 ? 59 : sec;
+	/* timegm returns -1 both for an error and for 1969-12-31T23:59:59Z: errno tells them apart. */
+	errno = 0;
 	time_t t = timegm(&tm);
 	if (t == (time_t)-1 && errno)
 		return -1;

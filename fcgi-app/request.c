@@ -9,6 +9,7 @@
 
 #include <ctype.h>
 #include <json-c/json.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -183,8 +184,10 @@ int request_parse_urlencoded(struct arena *a, const char *s, size_t len, size_t 
 				vlen = 0;
 			if (!k || !v)
 				return request_fail(err, 400, "validation_failed", "malformed percent-encoding", NULL);
-			if (strlen(k) != klen || strlen(v) != vlen || !request_utf8_valid(k, klen) ||
-			    !request_utf8_valid(v, vlen))
+			if (strlen(k) != klen || !request_utf8_valid(k, klen))
+				return request_fail(err, 400, "validation_failed",
+						    "parameter names must be UTF-8 text without NUL", NULL);
+			if (strlen(v) != vlen || !request_utf8_valid(v, vlen))
 				return request_fail(err, 400, "validation_failed",
 						    "parameters must be UTF-8 text without NUL", k);
 			kv[count].key = k;
@@ -357,6 +360,57 @@ static int request_is_json_type(const char *ct)
 	return *ct == '\0' || *ct == ';';
 }
 
+/*
+ * json-c's strict mode still takes 'single quoted' strings, NaN and Infinity.
+ * RFC 8259 allows, outside strings, only structural characters, whitespace,
+ * number characters and the letters of true, false and null.
+ */
+static int request_json_strict(const char *s, size_t len)
+{
+	int in_string = 0;
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+		if (in_string) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_string = 0;
+			continue;
+		}
+		if (c == '"')
+			in_string = 1;
+		else if (!strchr("{}[],: \t\r\n-+.0123456789eEtrufalsn", c))
+			return 0;
+	}
+	return 1;
+}
+
+/* No NaN or infinity anywhere in the parsed value (depth is bounded by the tokener). */
+static int request_json_finite(struct json_object *o, int depth)
+{
+	if (depth > SPOT_MAX_JSON_DEPTH + 1)
+		return 0;
+	switch (json_object_get_type(o)) {
+	case json_type_double:
+		return isfinite(json_object_get_double(o));
+	case json_type_array:
+		for (size_t i = 0; i < json_object_array_length(o); i++)
+			if (!request_json_finite(json_object_array_get_idx(o, i), depth + 1))
+				return 0;
+		return 1;
+	case json_type_object: {
+		json_object_object_foreach(o, k, v) {
+			(void)k;
+			if (!request_json_finite(v, depth + 1))
+				return 0;
+		}
+		return 1;
+	}
+	default:
+		return 1;
+	}
+}
+
 int request_json(struct request *req, struct request_error *err)
 {
 	struct json_tokener *tok;
@@ -398,6 +452,12 @@ int request_json(struct request *req, struct request_error *err)
 		}
 	}
 	json_tokener_free(tok);
+	if (!request_json_strict(req->body, req->body_len) || !request_json_finite(obj, 0)) {
+		json_object_put(obj);
+		return request_fail(err, 400, "validation_failed",
+				    "malformed JSON: only RFC 8259 JSON is accepted (no quotes ', NaN or Infinity)",
+				    "body");
+	}
 	if (!json_object_is_type(obj, json_type_object)) {
 		json_object_put(obj);
 		return request_fail(err, 400, "validation_failed", "the body must be a JSON object", "body");
