@@ -117,6 +117,16 @@ int db_conn_lost(const struct db *db)
 	}
 }
 
+int db_is_duplicate(const struct db *db)
+{
+	return db->last_errno == ER_DUP_ENTRY || db->last_errno == ER_DUP_ENTRY_WITH_KEY_NAME;
+}
+
+int db_is_retryable(const struct db *db)
+{
+	return db->last_errno == ER_LOCK_DEADLOCK || db->last_errno == ER_LOCK_WAIT_TIMEOUT;
+}
+
 /* Drops the connection after a failure that means it is gone. */
 static void db_check_lost(struct db *db)
 {

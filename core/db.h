@@ -24,6 +24,10 @@
 struct arena;
 struct config;
 
+/* SQL text for a DATETIME(3) column as RFC 3339 UTC with milliseconds ("...T05:59:02.319Z"); NULL stays NULL. */
+#define DB_RFC3339(col) \
+	"CONCAT(DATE_FORMAT(" col ", '%Y-%m-%dT%H:%i:%s.'), LPAD(FLOOR(MICROSECOND(" col ") / 1000), 3, '0'), 'Z')"
+
 #define DB_MAX_STMTS 256
 #define DB_BACKOFF_MIN_MS 100
 #define DB_BACKOFF_MAX_MS 5000
@@ -115,6 +119,10 @@ int db_wait_ready(struct db *db, int max_wait_s);
 
 /* True when the last failure means the connection is gone (not a SQL error). */
 int db_conn_lost(const struct db *db);
+/* True when the last failure was a duplicate key (ER_DUP_ENTRY). */
+int db_is_duplicate(const struct db *db);
+/* True when the last failure was a deadlock or lock wait timeout: retry the transaction. */
+int db_is_retryable(const struct db *db);
 
 /*
  * Runs a cached prepared statement with bound parameters. When out is not NULL

@@ -7,9 +7,9 @@
 #include <string.h>
 
 static const char *const db_system_sql[] = {
-	"SELECT value, updated_by, DATE_FORMAT(updated_at, '%Y-%m-%dT%H:%i:%s.%fZ'), version "
+	"SELECT value, updated_by, " DB_RFC3339("updated_at") ", version "
 	"FROM system_config WHERE `key` = ?",
-	"SELECT value, updated_by, DATE_FORMAT(updated_at, '%Y-%m-%dT%H:%i:%s.%fZ'), version "
+	"SELECT value, updated_by, " DB_RFC3339("updated_at") ", version "
 	"FROM system_config WHERE `key` = ? FOR UPDATE",
 	"INSERT INTO system_config (`key`, value, updated_by, version, updated_at) "
 	"VALUES (?, ?, ?, 1, UTC_TIMESTAMP(3)) "

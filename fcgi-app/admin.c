@@ -33,15 +33,11 @@ static const struct vfield admin_safe_mode_fields[] = {
 
 void admin_safe_mode_set(struct app *app, struct request *req, struct response *res)
 {
-	struct request_error err;
 	struct vresult v;
 	struct safe_mode sm;
 
-	if (request_json(req, &err) < 0 ||
-	    validate_object(req->json, admin_safe_mode_fields, 2, 0, &v, &err) < 0) {
-		response_error(res, err.status, err.code, err.message, err.field);
+	if (app_body(req, res, admin_safe_mode_fields, 2, 0, &v) < 0)
 		return;
-	}
 	if (safe_mode_set(&app->db, req->arena, v.b[0], "admin", "admin-token", v.s[1], req->trace_id, &sm) < 0) {
 		app_db_error(app, res, "admin_safe_mode_set");
 		return;

@@ -1,7 +1,11 @@
 /* app.c - dispatch: route, method, auth, database, handler. */
 #include "fcgi-app/app.h"
 #include "fcgi-app/metrics.h"
+#include "core/clients.h"
+#include "core/idempotency.h"
+#include "fcgi-app/validate.h"
 #include "common/config.h"
+#include "common/uuid.h"
 #include "common/digest.h"
 #include "common/log.h"
 #include "common/strbuf.h"
@@ -62,6 +66,130 @@ static int app_is_admin(const struct app *app, const struct request *req)
 	return digest_equal(h, app->admin_token_hash, sizeof(h));
 }
 
+static const char *const app_sql[] = {
+	"SELECT 1 FROM agents WHERE id = ? AND client_id = ?",
+};
+
+/*
+ * Authenticates the caller for the route's auth kind. Returns 0, or -1 with
+ * the error response written (401 no or bad token, 403 wrong kind of token,
+ * 404 another client's agent, 503 database).
+ */
+static int app_authenticate(struct app *app, const struct route *r, struct request *req, struct response *res)
+{
+	const char *tok;
+	int rc;
+
+	tok = app_bearer(req);
+	if (!tok)
+		goto unauthorized;
+	rc = auth_lookup(&app->db, req->arena, tok, &req->who);
+	if (rc < 0) {
+		app_db_error(app, res, "app_authenticate");
+		return -1;
+	}
+	if (rc == 0)
+		goto unauthorized;
+	if ((r->flags & ROUTE_AUTH_CLIENT) && req->who.kind != PRINCIPAL_CLIENT) {
+		response_error(res, 403, "forbidden", "this call needs the client token, not an agent token",
+			       "Authorization");
+		return -1;
+	}
+	if (r->flags & ROUTE_AUTH_AGENT) {
+		const char *agent = req->nparams ? req->params[0] : "";
+		if (!uuid_valid(agent))
+			goto not_found;
+		if (req->who.kind == PRINCIPAL_AGENT) {
+			if (strcmp(agent, req->who.agent_id))
+				goto not_found;
+		} else {
+			struct db_rows rows;
+			struct db_param p[] = { DBP_STR(agent), DBP_STR(req->who.client_id) };
+			if (db_query(&app->db, req->arena, app_sql[0], p, 2, &rows) < 0) {
+				app_db_error(app, res, "app_authenticate");
+				return -1;
+			}
+			if (!rows.nrows)
+				goto not_found;
+		}
+	}
+	return 0;
+unauthorized:
+	response_error(res, 401, "unauthorized", "a valid bearer token is required", "Authorization");
+	response_header(res, "WWW-Authenticate", "Bearer");
+	return -1;
+not_found:
+	response_error(res, 404, "not_found", "no such agent", NULL);
+	return -1;
+}
+
+/*
+ * Runs the handler under X-Request-ID replay when the route asks for it and
+ * the request carries one.
+ */
+static void app_run_idempotent(struct app *app, const struct route *r, struct request *req, struct response *res)
+{
+	const char *key = request_header(req, "X-Request-ID");
+	struct idem_replay replay;
+	int state;
+
+	if (!(r->flags & ROUTE_IDEMPOTENT) || !key) {
+		r->handler(app, req, res);
+		return;
+	}
+	if (!idempotency_key_valid(key)) {
+		response_error(res, 400, "validation_failed", "X-Request-ID must be 1-128 characters of [A-Za-z0-9._:-]",
+			       "X-Request-ID");
+		return;
+	}
+	state = idempotency_begin(&app->db, req->arena, req->who.caller, key, req->method_name, req->path, req->body,
+				  req->body_len, &replay);
+	switch (state) {
+	case IDEM_NEW:
+		r->handler(app, req, res);
+		if (idempotency_finish(&app->db, req->who.caller, key, res->status, res->body.buf, res->body.len) < 0)
+			log_err("app_run_idempotent: recording request id %s: %s", key, app->db.last_error);
+		return;
+	case IDEM_REPLAY:
+		response_text(res, replay.status, "application/json", replay.body, strlen(replay.body));
+		response_header(res, "Idempotent-Replay", "true");
+		return;
+	case IDEM_MISMATCH:
+		response_error(res, 409, "idempotency_mismatch",
+			       "this X-Request-ID was used with another request body", "X-Request-ID");
+		return;
+	case IDEM_IN_PROGRESS:
+		response_error(res, 409, "conflict", "a request with this X-Request-ID is still being processed; retry",
+			       "X-Request-ID");
+		response_header(res, "Retry-After", "1");
+		return;
+	default:
+		app_db_error(app, res, "app_run_idempotent");
+		return;
+	}
+}
+
+void app_actor(const struct request *req, struct actor *out)
+{
+	static const char *const types[] = { "system", "admin", "client", "agent" };
+	out->type = types[req->who.kind];
+	out->id = req->who.kind == PRINCIPAL_AGENT	 ? req->who.agent_id
+		  : req->who.kind == PRINCIPAL_CLIENT ? req->who.client_id
+						      : "admin-token";
+	out->trace_id = req->trace_id;
+}
+
+int app_body(struct request *req, struct response *res, const struct vfield *fields, size_t n, int allow_unknown,
+	     struct vresult *out)
+{
+	struct request_error err;
+	if (request_json(req, &err) < 0 || validate_object(req->json, fields, n, allow_unknown, out, &err) < 0) {
+		response_error(res, err.status, err.code, err.message, err.field);
+		return -1;
+	}
+	return 0;
+}
+
 void app_db_error(struct app *app, struct response *res, const char *what)
 {
 	if (db_conn_lost(&app->db)) {
@@ -93,19 +221,26 @@ void app_handle(struct app *app, struct request *req, struct response *res, int 
 	}
 	*route_index = (int)idx;
 	r = &app->routes[idx];
-	if ((r->flags & ROUTE_AUTH_ADMIN) && !app_is_admin(app, req)) {
-		response_error(res, 401, "unauthorized", "an admin token is required", "Authorization");
-		response_header(res, "WWW-Authenticate", "Bearer");
-		goto out;
+	/* The admin token needs no database; tokens of clients and agents do. */
+	if (r->flags & ROUTE_AUTH_ADMIN) {
+		if (!app_is_admin(app, req)) {
+			response_error(res, 401, "unauthorized", "an admin token is required", "Authorization");
+			response_header(res, "WWW-Authenticate", "Bearer");
+			goto out;
+		}
+		req->who.kind = PRINCIPAL_ADMIN;
+		snprintf(req->who.caller, sizeof(req->who.caller), "admin");
 	}
-	if (r->flags & ROUTE_NEEDS_DB) {
+	if (r->flags & (ROUTE_NEEDS_DB | ROUTE_AUTH_CLIENT | ROUTE_AUTH_AGENT)) {
 		int retry_after;
 		if (db_ensure(&app->db, &retry_after) < 0) {
 			response_db_unavailable(res, retry_after);
 			goto out;
 		}
 	}
-	r->handler(app, req, res);
+	if ((r->flags & (ROUTE_AUTH_CLIENT | ROUTE_AUTH_AGENT)) && app_authenticate(app, r, req, res) < 0)
+		goto out;
+	app_run_idempotent(app, r, req, res);
 out:
 	strbuf_release(&allow);
 	metrics_add_db(app->metrics, app->db.errors - app->db_errors_seen, app->db.reconnects - app->db_reconnects_seen);

@@ -41,6 +41,15 @@ void app_handle(struct app *app, struct request *req, struct response *res, int 
 /* Maps a failed db call to 503 (connection lost) or 500 (anything else). */
 void app_db_error(struct app *app, struct response *res, const char *what);
 
+struct actor;
+/* Who is acting, for the audit log: the request's principal and trace id. */
+void app_actor(const struct request *req, struct actor *out);
+/* Parses the JSON body and validates it against fields; on failure writes the 4xx and returns -1. */
+struct vfield;
+struct vresult;
+int app_body(struct request *req, struct response *res, const struct vfield *fields, size_t n, int allow_unknown,
+	     struct vresult *out);
+
 /* The route table (routes.c). */
 extern const struct route routes_table[];
 extern const size_t routes_count;

@@ -10,6 +10,7 @@
 #define SPOT_REQUEST_H
 
 #include "common/spot_limits.h"
+#include "core/auth.h"
 
 #include <stddef.h>
 
@@ -53,6 +54,7 @@ struct request {
 	const char *params[SPOT_MAX_ROUTE_PARAMS]; /* {params} of the matched route */
 	size_t nparams;
 	struct json_object *json; /* set by request_json */
+	struct principal who;     /* the authenticated caller, set by app_handle */
 };
 
 /* Maps a method name to enum http_method (HTTP_OTHER when unknown). */

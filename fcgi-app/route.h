@@ -20,9 +20,13 @@ typedef void (*route_handler_fn)(struct app *app, struct request *req, struct re
 
 enum route_flags {
 	ROUTE_AUTH_NONE = 0,
-	ROUTE_AUTH_ADMIN = 1 << 0,  /* admin token (or, later, an admin session) */
-	ROUTE_NEEDS_DB = 1 << 4,    /* 503 db_unavailable before the handler when the DB is down */
+	ROUTE_AUTH_ADMIN = 1 << 0,    /* admin token (or, later, an admin session) */
+	ROUTE_AUTH_CLIENT = 1 << 1,   /* a client token */
+	ROUTE_AUTH_AGENT = 1 << 2,    /* the agent token of {id}, or its client's token; 404 for anyone else */
+	ROUTE_NEEDS_DB = 1 << 4,      /* 503 db_unavailable before the handler when the DB is down */
+	ROUTE_IDEMPOTENT = 1 << 5,    /* X-Request-ID replay (DESIGN.md section 5) */
 };
+
 
 struct route {
 	enum http_method method;

@@ -4,6 +4,7 @@
  */
 #include "fcgi-app/app.h"
 #include "fcgi-app/admin.h"
+#include "fcgi-app/admin_clients.h"
 #include "fcgi-app/health.h"
 
 const struct route routes_table[] = {
@@ -12,6 +13,15 @@ const struct route routes_table[] = {
 	{ HTTP_GET, "/api/health/database-schema", health_schema, ROUTE_NEEDS_DB },
 	{ HTTP_GET, "/api/admin/safe-mode", admin_safe_mode_get, ROUTE_AUTH_ADMIN | ROUTE_NEEDS_DB },
 	{ HTTP_POST, "/api/admin/safe-mode", admin_safe_mode_set, ROUTE_AUTH_ADMIN | ROUTE_NEEDS_DB },
+	{ HTTP_POST, "/api/admin/clients", admin_clients_create, ROUTE_AUTH_ADMIN | ROUTE_NEEDS_DB | ROUTE_IDEMPOTENT },
+	{ HTTP_GET, "/api/admin/clients", admin_clients_list, ROUTE_AUTH_ADMIN | ROUTE_NEEDS_DB },
+	{ HTTP_GET, "/api/admin/clients/{id}", admin_clients_get, ROUTE_AUTH_ADMIN | ROUTE_NEEDS_DB },
+	{ HTTP_PATCH, "/api/admin/clients/{id}", admin_clients_patch, ROUTE_AUTH_ADMIN | ROUTE_NEEDS_DB },
+	{ HTTP_GET, "/api/admin/clients/{id}/tokens", admin_clients_tokens, ROUTE_AUTH_ADMIN | ROUTE_NEEDS_DB },
+	{ HTTP_POST, "/api/admin/clients/{id}/tokens", admin_clients_token_create,
+	  ROUTE_AUTH_ADMIN | ROUTE_NEEDS_DB | ROUTE_IDEMPOTENT },
+	{ HTTP_DELETE, "/api/admin/clients/{id}/tokens/{tid}", admin_clients_token_revoke,
+	  ROUTE_AUTH_ADMIN | ROUTE_NEEDS_DB },
 };
 
 const size_t routes_count = sizeof(routes_table) / sizeof(routes_table[0]);
