@@ -69,7 +69,8 @@ int db_connect(struct db *db)
 {
 	MYSQL *m;
 	unsigned int ct = db->s.connect_timeout_s, rw = db->s.rw_timeout_s;
-	unsigned long flags = db->s.multi_statements ? CLIENT_MULTI_STATEMENTS : 0;
+	/* Affected rows count matched rows: an UPDATE that finds its row but changes nothing still says 1. */
+	unsigned long flags = CLIENT_FOUND_ROWS | (db->s.multi_statements ? CLIENT_MULTI_STATEMENTS : 0);
 	my_bool off = 0;
 
 	db_disconnect(db);

@@ -4,6 +4,7 @@
  */
 #include "fcgi-app/app.h"
 #include "fcgi-app/admin.h"
+#include "fcgi-app/agent_api.h"
 #include "fcgi-app/admin_clients.h"
 #include "fcgi-app/health.h"
 
@@ -22,6 +23,19 @@ const struct route routes_table[] = {
 	  ROUTE_AUTH_ADMIN | ROUTE_NEEDS_DB | ROUTE_IDEMPOTENT },
 	{ HTTP_DELETE, "/api/admin/clients/{id}/tokens/{tid}", admin_clients_token_revoke,
 	  ROUTE_AUTH_ADMIN | ROUTE_NEEDS_DB },
+
+	/* Agent API (DESIGN.md section 5). */
+	{ HTTP_POST, "/api/agents/register", agent_api_register, ROUTE_AUTH_CLIENT | ROUTE_IDEMPOTENT },
+	{ HTTP_POST, "/api/agents/{id}/heartbeat", agent_api_heartbeat, ROUTE_AUTH_AGENT | ROUTE_IDEMPOTENT },
+	{ HTTP_GET, "/api/agents/{id}/config", agent_api_config, ROUTE_AUTH_AGENT },
+
+	/* Agent API: pricing. */
+
+	/* Agent API: commands, switches, termination, register-instance. */
+
+	/* Agent API: notices, emergencies, replicas, cleanup. */
+
+	/* Client API. */
 };
 
 const size_t routes_count = sizeof(routes_table) / sizeof(routes_table[0]);

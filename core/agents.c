@@ -1,0 +1,201 @@
+/* agents.c - registration, heartbeats and the agent's config. */
+#include "core/agents.h"
+#include "core/db.h"
+#include "core/db_clients.h"
+#include "core/db_notify.h"
+#include "common/arena.h"
+#include "common/log.h"
+
+#include <json-c/json.h>
+#include <string.h>
+
+#define AGENTS_TXN_RETRIES 5
+
+static int agents_issue_token(struct db *db, const char *client_id, const char *agent_id, const char *instance_id,
+			      struct new_token *tok)
+{
+	unsigned char hash[32];
+	char prefix[AUTH_TOKEN_PREFIX_LEN + 1];
+	uuid_v4(tok->id);
+	auth_token_new('a', tok->token, hash);
+	memcpy(prefix, tok->token, AUTH_TOKEN_PREFIX_LEN);
+	prefix[AUTH_TOKEN_PREFIX_LEN] = '\0';
+	if (db_tokens_revoke_instance(db, agent_id, instance_id) < 0)
+		return -1;
+	return db_tokens_insert(db, tok->id, client_id, agent_id, instance_id, "agent", hash, prefix, NULL);
+}
+
+/* One attempt inside a transaction; CORE_ERR with db_is_retryable() set means try again. */
+static enum core_result agents_register_once(struct db *db, struct arena *a, const struct registration *in,
+					     const struct actor *who, struct registered *out)
+{
+	struct client_row client;
+	struct instance_row inst, primary;
+	char agent_id[UUID_STR_LEN + 1];
+	const char *role;
+	int rc, live = 0;
+
+	memset(out, 0, sizeof(*out));
+	/* Locking the client serializes registrations of one client: max_agents holds under races. */
+	rc = db_clients_get(db, a, in->client_id, 1, &client);
+	if (rc <= 0)
+		return rc < 0 ? CORE_ERR : CORE_NOT_FOUND;
+	rc = db_agents_get_logical_lock(db, a, in->client_id, in->logical_agent_id, &out->agent);
+	if (rc < 0)
+		return CORE_ERR;
+	if (rc == 0) {
+		long n = db_agents_count(db, a, in->client_id);
+		if (n < 0)
+			return CORE_ERR;
+		if (n >= client.max_agents)
+			return CORE_FORBIDDEN;
+		uuid_v4(agent_id);
+		if (db_agents_insert(db, agent_id, in->client_id, in->logical_agent_id, in->hostname, in->agent_version,
+				     &in->where) < 0)
+			return CORE_ERR;
+		out->created = 1;
+	} else {
+		snprintf(agent_id, sizeof(agent_id), "%s", out->agent.id);
+		if (db_agents_set_meta(db, agent_id, in->hostname, in->agent_version) < 0)
+			return CORE_ERR;
+	}
+	if (db_pools_ensure(db, in->where.pool_id, in->where.instance_type, in->where.region, in->where.az) < 0)
+		return CORE_ERR;
+
+	rc = db_instances_get_lock(db, a, in->where.instance_id, &inst);
+	if (rc < 0)
+		return CORE_ERR;
+	if (rc == 1) {
+		if (strcmp(inst.agent_id, agent_id))
+			return CORE_CONFLICT;
+		role = inst.role; /* a known instance keeps its role */
+		if (db_instances_seen(db, &in->where) < 0)
+			return CORE_ERR;
+	} else {
+		rc = db_instances_primary_lock(db, a, agent_id, AGENT_LIVE_S, &primary, &live);
+		if (rc < 0)
+			return CORE_ERR;
+		if (rc == 1 && live) {
+			role = "standby";
+		} else {
+			if (rc == 1) {
+				/* The old primary stopped heartbeating: it becomes a zombie to be terminated. */
+				if (db_instances_set_role(db, primary.id, "zombie") < 0 ||
+				    clients_audit(db, who, in->client_id, agent_id, "instance.role_changed", "instance",
+						  primary.id, "no heartbeat; replaced at registration",
+						  "{\"role\":\"primary\"}", "{\"role\":\"zombie\"}") < 0)
+					return CORE_ERR;
+			}
+			role = "primary";
+		}
+		if (db_instances_insert(db, agent_id, in->client_id, role, &in->where) < 0)
+			return CORE_ERR;
+	}
+	if (!strcmp(role, "primary") && db_agents_set_current(db, agent_id, &in->where) < 0)
+		return CORE_ERR;
+	if (agents_issue_token(db, in->client_id, agent_id, in->where.instance_id, &out->token) < 0)
+		return CORE_ERR;
+	if (db_agents_get(db, a, agent_id, &out->agent) != 1)
+		return CORE_ERR;
+	out->role = arena_strdup(a, role);
+
+	const char *post = arena_printf(a, "{\"instance_id\":\"%s\",\"role\":\"%s\",\"pool_id\":\"%s\"}",
+					in->where.instance_id, role, in->where.pool_id);
+	if (clients_audit(db, who, in->client_id, agent_id, out->created ? "agent.created" : "agent.registered",
+			  "instance", in->where.instance_id, NULL, NULL, post) < 0)
+		return CORE_ERR;
+	if (out->created) {
+		struct notification n = {
+			.client_id = in->client_id,
+			.agent_id = agent_id,
+			.type = "agent.created",
+			.severity = "info",
+			.title = arena_printf(a, "New agent %s registered", in->logical_agent_id),
+			.message = arena_printf(a, "Instance %s (%s in %s) is its primary.", in->where.instance_id,
+						in->where.instance_type, in->where.az),
+		};
+		if (db_notify_add(db, &n) < 0)
+			return CORE_ERR;
+	}
+	return out->created ? CORE_CREATED : CORE_OK;
+}
+
+enum core_result agents_register(struct db *db, struct arena *a, const struct registration *in,
+				 const struct actor *who, struct registered *out)
+{
+	for (int attempt = 0;; attempt++) {
+		enum core_result rc;
+		if (db_begin(db) < 0)
+			return CORE_ERR;
+		rc = agents_register_once(db, a, in, who, out);
+		if (rc == CORE_OK || rc == CORE_CREATED) {
+			if (db_commit(db) == 0)
+				return rc;
+			rc = CORE_ERR;
+		}
+		int retry = rc == CORE_ERR && (db_is_retryable(db) || db_is_duplicate(db));
+		db_rollback(db);
+		if (!retry || attempt + 1 >= AGENTS_TXN_RETRIES)
+			return rc;
+		/* A racing registration made the same agent, instance or primary first; look again. */
+		log_info("agents_register: retrying after %u: %s", db->last_errno, db->last_error);
+	}
+}
+
+enum core_result agents_heartbeat(struct db *db, struct arena *a, const struct heartbeat *hb, const struct actor *who,
+				  struct heartbeat_state *state)
+{
+	int rc, came_online = 0;
+
+	rc = db_heartbeat_state(db, a, hb->agent_id, hb->instance_id, state);
+	if (rc <= 0)
+		return rc < 0 ? CORE_ERR : CORE_NOT_FOUND;
+	if (db_heartbeat_instance(db, hb->agent_id, hb->instance_id, hb->status, hb->uptime_seconds) < 0)
+		return CORE_ERR;
+	/* The agent is alive when its primary is; other roles only keep their own row fresh. */
+	if (strcmp(state->role, "primary"))
+		return CORE_OK;
+	if (db_heartbeat_agent(db, hb->agent_id, hb->status, &came_online) < 0)
+		return CORE_ERR;
+	if (came_online) {
+		struct notification n = {
+			.client_id = hb->client_id,
+			.agent_id = hb->agent_id,
+			.type = "agent.online",
+			.severity = "info",
+			.title = "Agent back online",
+			.message = arena_printf(a, "Instance %s is heartbeating again.", hb->instance_id),
+		};
+		if (clients_audit(db, who, hb->client_id, hb->agent_id, "agent.online", "agent", hb->agent_id, NULL,
+				  "{\"status\":\"offline\"}", "{\"status\":\"online\"}") < 0 ||
+		    db_notify_add(db, &n) < 0)
+			return CORE_ERR;
+	}
+	return CORE_OK;
+}
+
+struct json_object *agents_config_json(struct db *db, struct arena *a, const struct agent_row *ag)
+{
+	const char **types = NULL;
+	size_t n = 0;
+	struct json_object *o, *arr;
+
+	if (ag->instance_type && ag->region &&
+	    db_agents_compatible_types(db, a, ag->instance_type, ag->region, &types, &n) < 0)
+		return NULL;
+	o = json_object_new_object();
+	json_object_object_add(o, "auto_switch_enabled", json_object_new_boolean(ag->auto_switch));
+	json_object_object_add(o, "manual_replica_enabled", json_object_new_boolean(ag->manual_replica));
+	json_object_object_add(o, "auto_terminate_enabled", json_object_new_boolean(ag->auto_terminate));
+	json_object_object_add(o, "terminate_wait_seconds", json_object_new_int64(ag->terminate_wait_seconds));
+	json_object_object_add(o, "heartbeat_interval_seconds", json_object_new_int(AGENT_HEARTBEAT_S));
+	json_object_object_add(o, "pricing_interval_seconds", json_object_new_int(AGENT_PRICING_S));
+	json_object_object_add(o, "command_poll_seconds", json_object_new_int(AGENT_COMMAND_POLL_S));
+	json_object_object_add(o, "interruption_poll_seconds", json_object_new_int(AGENT_INTERRUPTION_POLL_S));
+	arr = json_object_new_array();
+	for (size_t i = 0; i < n; i++)
+		json_object_array_add(arr, json_object_new_string(types[i]));
+	json_object_object_add(o, "compatible_types", arr);
+	json_object_object_add(o, "config_version", json_object_new_int64(ag->config_version));
+	return o;
+}
