@@ -87,3 +87,46 @@ poll() {
   done
   return 1
 }
+
+# ---- fleet helpers for the agent protocol tests ----
+
+# rand_instance_id: a fresh EC2-shaped id (i- and 17 hex digits).
+rand_instance_id() { printf 'i-%s' "$(openssl rand -hex 9 | cut -c1-17)"; }
+rand_name() { printf '%s-%s' "$1" "$(openssl rand -hex 4)"; }
+
+# new_client [MAX_AGENTS]: an admin-created client; sets CLIENT_ID and CLIENT_TOKEN.
+new_client() {
+  local max=${1:-50} name
+  name=$(rand_name it-client)
+  http POST /api/admin/clients "${AUTH_ADMIN[@]}" -H 'Content-Type: application/json' \
+    -d "{\"name\":\"$name\",\"email\":\"$name@example.test\",\"max_agents\":$max}"
+  expect_status 201 "creating a client"
+  CLIENT_ID=$(jq -r .id <<<"$BODY")
+  CLIENT_TOKEN=$(jq -r .client_token <<<"$BODY")
+}
+
+# register_agent CLIENT_TOKEN LOGICAL_ID INSTANCE_ID [TYPE] [AZ] [MODE]: sets AGENT_ID, AGENT_TOKEN, ROLE (and STATUS, BODY).
+register_agent() {
+  local type=${4:-t3.medium} az=${5:-us-east-1a} mode=${6:-spot}
+  http POST /api/agents/register -H "Authorization: Bearer $1" -H 'Content-Type: application/json' \
+    -d "{\"logical_agent_id\":\"$2\",\"hostname\":\"$2\",\"instance_id\":\"$3\",\"instance_type\":\"$type\",\"region\":\"${az%?}\",\"az\":\"$az\",\"mode\":\"$mode\",\"agent_version\":\"it\"}"
+  case $STATUS in 200|201) ;; *) fail "register $2/$3 answered $STATUS" ;; esac
+  AGENT_ID=$(jq -r .agent_id <<<"$BODY")
+  AGENT_TOKEN=$(jq -r .agent_token <<<"$BODY")
+  ROLE=$(jq -r .role <<<"$BODY")
+}
+
+# agent_call METHOD PATH [curl args]: http with the current AGENT_TOKEN and JSON content type.
+agent_call() {
+  local m=$1 p=$2
+  shift 2
+  http "$m" "$p" -H "Authorization: Bearer $AGENT_TOKEN" -H 'Content-Type: application/json' "$@"
+}
+
+# heartbeat INSTANCE_ID [STATUS]: with the current AGENT_ID/AGENT_TOKEN.
+heartbeat() {
+  agent_call POST "/api/agents/$AGENT_ID/heartbeat" -d "{\"instance_id\":\"$1\",\"status\":\"${2:-running}\",\"uptime_seconds\":60}"
+}
+
+# sql QUERY: one query on the stack's database, tab-separated, no headers.
+sql() { db_root -N -B -e "$1" spot; }
