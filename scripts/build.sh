@@ -1,8 +1,10 @@
 # build.sh - configure and build with CMake (sourced by ./spot).
 
 # spot_build BUILDDIR [CMAKE OPTIONS...]: warnings are errors, as in CI.
+# BUILDDIR is relative to the source tree, or absolute.
 spot_build() {
-  local dir=$SRC/$1
+  local dir=$1
+  [[ "$dir" == /* ]] || dir=$SRC/$dir
   shift
   local jobs
   jobs=$(nproc 2>/dev/null || echo 2)

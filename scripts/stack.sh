@@ -43,10 +43,10 @@ stack_choose_users() {
     useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin \
       "$SPOT_RUN_USER_NAME" || die "could not create the user $SPOT_RUN_USER_NAME"
   fi
-  if runuser -u "$SPOT_RUN_USER_NAME" -- test -x "$SRC/build/spot-fcgi" -a -x "$DIR" 2>/dev/null; then
+  if runuser -u "$SPOT_RUN_USER_NAME" -- test -x "$BUILD_DIR/spot-fcgi" -a -x "$DIR" 2>/dev/null; then
     RUN_USER=$SPOT_RUN_USER_NAME RUN_GROUP=$SPOT_RUN_USER_NAME
   else
-    say "warning: $SPOT_RUN_USER_NAME cannot reach $SRC/build or $DIR; mariadbd and the workers run as root"
+    say "warning: $SPOT_RUN_USER_NAME cannot reach $BUILD_DIR or $DIR; mariadbd and the workers run as root"
   fi
   if runuser -u www-data -- test -r "$SRC/nginx/fastcgi_spot.conf" 2>/dev/null; then
     NGINX_USER_LINE="user www-data www-data;" SOCK_GROUP=www-data
@@ -162,7 +162,7 @@ stack_pool() {
   # spawn-fcgi binds the socket and execs multiwatch (-n: no fork, so $! is the
   # supervisor), which forks WORKERS workers and respawns any that die.
   setsid spawn-fcgi -n -s "$pool/fcgi.sock" -M 0660 "${ids[@]}" -- \
-    /usr/bin/multiwatch -f "$WORKERS" -- "$SRC/build/spot-fcgi" --config "$ENV_FILE" \
+    /usr/bin/multiwatch -f "$WORKERS" -- "$BUILD_DIR/spot-fcgi" --config "$ENV_FILE" \
     </dev/null >>"$DIR/log/pool.log" 2>&1 &
   echo $! > "$DIR/run/pool.pid"
   wait_for "the FastCGI socket" 20 test -S "$pool/fcgi.sock" || die "the worker pool did not start; see $DIR/log/pool.log"
@@ -206,7 +206,7 @@ stack_health() {
 spot_up() {
   stack_parse_args "$@"
   deps_install "${SPOT_PKGS_RUN[@]}"
-  spot_build build
+  spot_build "$BUILD_DIR"
   mkdir -p "$DIR/run" "$DIR/log"
   stack_choose_users
   # Keep what a previous `up` in DIR chose: ports, passwords, tokens.
@@ -227,7 +227,7 @@ spot_up() {
   [ -n "$ADMIN_TOKEN" ] || { ADMIN_TOKEN=$(rand_hex 32); new_token=1; }
   stack_write_env
   stack_mariadb
-  "$SRC/build/spot-migrate" --config "$ENV_FILE" --wait 60 2>>"$DIR/log/migrate.log" \
+  "$BUILD_DIR/spot-migrate" --config "$ENV_FILE" --wait 60 2>>"$DIR/log/migrate.log" \
     || { tail -n 5 "$DIR/log/migrate.log" >&2; die "migrations failed; see $DIR/log/migrate.log"; }
   stack_tls
   stack_pool
