@@ -74,6 +74,10 @@ stack_write_env() {
     echo "SPOT_PORT='$PORT'"
     echo "SPOT_WORKERS='$WORKERS'"
     echo "SPOT_METRICS_FILE='$DIR/run/pool/metrics'"
+    echo "SPOT_NGINX_AGENT_RATE='$SPOT_NGINX_AGENT_RATE'"
+    echo "SPOT_NGINX_AGENT_BURST='$SPOT_NGINX_AGENT_BURST'"
+    echo "SPOT_NGINX_LOGIN_RATE='$SPOT_NGINX_LOGIN_RATE'"
+    echo "SPOT_NGINX_LOGIN_BURST='$SPOT_NGINX_LOGIN_BURST'"
   } > "$tmp"
   umask 022
   chgrp "$RUN_GROUP" "$tmp" 2>/dev/null || true
@@ -176,8 +180,8 @@ stack_render_nginx() {
       -e "s|@RUN@|$DIR/run|g" -e "s|@LOG@|$DIR/log|g" -e "s|@TLS@|$DIR/tls|g" \
       -e "s|@SRC@|$SRC|g" -e "s|@PORT@|$PORT|g" -e "s|@SOCKET@|$DIR/run/pool/fcgi.sock|g" \
       -e "s|@BODY_MAX@|1m|g" \
-      -e "s|@AGENT_RATE@|${SPOT_NGINX_AGENT_RATE:-100}|g" -e "s|@AGENT_BURST@|${SPOT_NGINX_AGENT_BURST:-200}|g" \
-      -e "s|@LOGIN_RATE@|${SPOT_NGINX_LOGIN_RATE:-20}|g" -e "s|@LOGIN_BURST@|${SPOT_NGINX_LOGIN_BURST:-10}|g" \
+      -e "s|@AGENT_RATE@|$SPOT_NGINX_AGENT_RATE|g" -e "s|@AGENT_BURST@|$SPOT_NGINX_AGENT_BURST|g" \
+      -e "s|@LOGIN_RATE@|$SPOT_NGINX_LOGIN_RATE|g" -e "s|@LOGIN_BURST@|$SPOT_NGINX_LOGIN_BURST|g" \
       "$SRC/nginx/nginx.conf.in" > "$out"
 }
 
@@ -216,6 +220,14 @@ spot_up() {
   if [ -n "$old_port" ] && [ "$old_port" != "$PORT" ] && pid_alive "$DIR/run/nginx.master.pid" nginx; then
     die "$DIR already runs on port $old_port; run ./spot down --dir $DIR first to change the port"
   fi
+  # Rate limits: the environment, else what the last up in DIR used, else the defaults.
+  local k d
+  for k in AGENT_RATE:100 AGENT_BURST:200 LOGIN_RATE:20 LOGIN_BURST:10; do
+    d=${k#*:} k=SPOT_NGINX_${k%%:*}
+    [ -n "${!k:-}" ] || printf -v "$k" '%s' "$(env_get "$ENV_FILE" "$k")"
+    [ -n "${!k:-}" ] || printf -v "$k" '%s' "$d"
+    [[ "${!k}" =~ ^[0-9]+$ ]] || die "$k must be a whole number"
+  done
   WORKERS=${WORKERS:-$(env_get "$ENV_FILE" SPOT_WORKERS)}
   WORKERS=${WORKERS:-4}
   DB_PORT=$(env_get "$ENV_FILE" SPOT_DB_PORT)
