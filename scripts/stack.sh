@@ -88,7 +88,8 @@ stack_write_env() {
 stack_mariadb() {
   local db=$DIR/run/db sockarg
   mkdir -p "$DIR/mysql" "$db" "$DIR/log"
-  chown "$RUN_USER:$RUN_GROUP" "$db" "$DIR/mysql" 2>/dev/null || true
+  touch "$DIR/log/mariadb.log"
+  chown "$RUN_USER:$RUN_GROUP" "$db" "$DIR/mysql" "$DIR/log/mariadb.log" 2>/dev/null || true
   cat > "$DIR/mysql.cnf" <<CNF
 # Written by ./spot up.
 [mariadbd]
@@ -110,7 +111,7 @@ CNF
   if [ ! -d "$DIR/mysql/mysql" ]; then
     say "creating the MariaDB data directory in $DIR/mysql"
     mariadb-install-db --defaults-file="$DIR/mysql.cnf" --user="$RUN_USER" --datadir="$DIR/mysql" \
-      --auth-root-authentication-method=socket --auth-root-socket-user="$(id -un)" --skip-test-db > "$DIR/log/mariadb-install.log" 2>&1 \
+      --auth-root-authentication-method=socket --auth-root-socket-user="$(id -un)" --skip-test-db --force > "$DIR/log/mariadb-install.log" 2>&1 \
       || die "mariadb-install-db failed; see $DIR/log/mariadb-install.log"
   fi
   if pid_alive "$DIR/run/mariadbd.pid" mariadbd; then

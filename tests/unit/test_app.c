@@ -131,7 +131,9 @@ static const struct {
 	{ "GET", "/healthz", NULL, 404, NULL, "not_found", CT_JSON, NULL },
 	{ "GET", "/", NULL, 404, NULL, "not_found", NULL, NULL },
 	{ "POST", "/nope", NULL, 404, NULL, "not_found", NULL, NULL },
-	{ "GET", "/api/agents/1/config", NULL, 404, NULL, "not_found", NULL, NULL },
+	/* agent routes look the token up in the database before anything else */
+	{ "GET", "/api/agents/1/config", NULL, 503, "/api/agents/{id}/config", "db_unavailable", "Retry-After: ", NULL },
+	{ "GET", "/api/agents", NULL, 404, NULL, "not_found", NULL, NULL },
 	{ "GET", "/metrics", NULL, 200, "/metrics", NULL, "Content-Type: text/plain; version=0.0.4; charset=utf-8\r\n",
 	  NULL },
 	{ "POST", "/metrics", NULL, 405, NULL, "method_not_allowed", "Allow: GET, HEAD\r\n", NULL },
