@@ -142,6 +142,53 @@ enum core_result agents_register(struct db *db, struct arena *a, const struct re
 	}
 }
 
+/* The rare offline -> online transition: its audit row and notification. */
+static enum core_result agents_came_online(struct db *db, struct arena *a, const struct heartbeat *hb,
+					  const struct actor *who)
+{
+	struct notification n = {
+		.client_id = hb->client_id,
+		.agent_id = hb->agent_id,
+		.type = "agent.online",
+		.severity = "info",
+		.title = "Agent back online",
+		.message = arena_printf(a, "Instance %s is heartbeating again.", hb->instance_id),
+	};
+	if (clients_audit(db, who, hb->client_id, hb->agent_id, "agent.online", "agent", hb->agent_id, NULL,
+			  "{\"status\":\"offline\"}", "{\"status\":\"online\"}") < 0 ||
+	    db_notify_add(db, &n) < 0)
+		return CORE_ERR;
+	return CORE_OK;
+}
+
+enum core_result agents_heartbeat_token(struct db *db, struct arena *a, const char *token, struct heartbeat *hb,
+					const char *trace_id, struct heartbeat_state *state, const char **missing)
+{
+	unsigned char hash[32];
+	struct heartbeat_call call;
+	struct actor who;
+
+	*missing = NULL;
+	auth_token_hash(token, hash);
+	if (db_heartbeat_call(db, a, hash, hb->agent_id, hb->instance_id, hb->status, hb->uptime_seconds, &call) < 0)
+		return CORE_ERR;
+	if (!strcmp(call.outcome, "unauthorized"))
+		return CORE_FORBIDDEN;
+	if (strcmp(call.outcome, "ok")) {
+		*missing = !strcmp(call.outcome, "no_agent") ? "agent" : "instance_id";
+		return CORE_NOT_FOUND;
+	}
+	*state = call.state;
+	hb->client_id = call.client_id;
+	if (call.came_online) {
+		who.type = "agent";
+		who.id = hb->agent_id;
+		who.trace_id = trace_id;
+		return agents_came_online(db, a, hb, &who);
+	}
+	return CORE_OK;
+}
+
 enum core_result agents_heartbeat(struct db *db, struct arena *a, const struct heartbeat *hb, const struct actor *who,
 				  struct heartbeat_state *state)
 {
@@ -157,21 +204,7 @@ enum core_result agents_heartbeat(struct db *db, struct arena *a, const struct h
 		return CORE_OK;
 	if (db_heartbeat_agent(db, hb->agent_id, hb->status, &came_online) < 0)
 		return CORE_ERR;
-	if (came_online) {
-		struct notification n = {
-			.client_id = hb->client_id,
-			.agent_id = hb->agent_id,
-			.type = "agent.online",
-			.severity = "info",
-			.title = "Agent back online",
-			.message = arena_printf(a, "Instance %s is heartbeating again.", hb->instance_id),
-		};
-		if (clients_audit(db, who, hb->client_id, hb->agent_id, "agent.online", "agent", hb->agent_id, NULL,
-				  "{\"status\":\"offline\"}", "{\"status\":\"online\"}") < 0 ||
-		    db_notify_add(db, &n) < 0)
-			return CORE_ERR;
-	}
-	return CORE_OK;
+	return came_online ? agents_came_online(db, a, hb, who) : CORE_OK;
 }
 
 struct json_object *agents_config_json(struct db *db, struct arena *a, const struct agent_row *ag)

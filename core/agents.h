@@ -54,6 +54,15 @@ struct heartbeat {
 enum core_result agents_heartbeat(struct db *db, struct arena *a, const struct heartbeat *hb, const struct actor *who,
 				  struct heartbeat_state *state);
 
+/*
+ * The same heartbeat with the token check folded in: one database round trip
+ * (the spot_heartbeat procedure). hb->client_id is filled from the token.
+ * CORE_OK; CORE_FORBIDDEN for a bad token (401); CORE_NOT_FOUND with
+ * *missing = "agent" or "instance_id"; CORE_ERR.
+ */
+enum core_result agents_heartbeat_token(struct db *db, struct arena *a, const char *token, struct heartbeat *hb,
+					const char *trace_id, struct heartbeat_state *state, const char **missing);
+
 /* The config object of DESIGN.md section 5 for an agent (a new json object). NULL on a database error. */
 struct json_object *agents_config_json(struct db *db, struct arena *a, const struct agent_row *agent);
 

@@ -360,6 +360,15 @@ int db_query(struct db *db, struct arena *a, const char *sql, const struct db_pa
 	} else {
 		mysql_stmt_free_result(st);
 	}
+	/* A CALL answers its rows and then a status result: drain what follows the first set. */
+	while (mysql_stmt_more_results(st)) {
+		int rc = mysql_stmt_next_result(st);
+		if (rc > 0)
+			return db_stmt_fail(db, st);
+		if (rc < 0)
+			break;
+		mysql_stmt_free_result(st);
+	}
 	db->last_used_ms = time_mono_ms();
 	return 0;
 }

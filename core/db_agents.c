@@ -50,11 +50,13 @@ static const char *const db_agents_sql[] = {
 	"UPDATE agents SET status = 'online', last_heartbeat_at = UTC_TIMESTAMP(3), reported_status = ? "
 	"WHERE id = ? AND status = 'offline'",
 	"UPDATE agents SET last_heartbeat_at = UTC_TIMESTAMP(3), reported_status = ? WHERE id = ?",
+	"CALL spot_heartbeat(?, ?, ?, ?, ?)",
 };
 enum {
 	SQL_AGENT_GET, SQL_AGENT_LOGICAL_LOCK, SQL_AGENT_INSERT, SQL_AGENT_SET_CURRENT, SQL_AGENT_META,
 	SQL_AGENT_COUNT, SQL_INSTANCE_GET_LOCK, SQL_INSTANCE_PRIMARY_LOCK, SQL_INSTANCE_INSERT, SQL_INSTANCE_ROLE,
 	SQL_INSTANCE_SEEN, SQL_POOL_ENSURE, SQL_COMPATIBLE, SQL_HB_STATE, SQL_HB_INSTANCE, SQL_HB_ONLINE, SQL_HB_AGENT,
+	SQL_HB_CALL,
 };
 
 static long num(const char *s)
@@ -259,4 +261,27 @@ int db_heartbeat_agent(struct db *db, const char *agent_id, const char *status, 
 	if (*came_online)
 		return 0;
 	return db_query(db, NULL, db_agents_sql[SQL_HB_AGENT], p, 2, NULL);
+}
+
+int db_heartbeat_call(struct db *db, struct arena *a, const unsigned char token_hash[32], const char *agent_id,
+		      const char *instance_id, const char *status, long long uptime, struct heartbeat_call *out)
+{
+	struct db_param p[] = { DBP_STRN((const char *)token_hash, 32), DBP_STR(agent_id), DBP_STR(instance_id),
+				DBP_STR(status), uptime >= 0 ? DBP_INT(uptime) : DBP_NULL };
+	struct db_rows r;
+	memset(out, 0, sizeof(*out));
+	if (db_query(db, a, db_agents_sql[SQL_HB_CALL], p, 5, &r) < 0)
+		return -1;
+	if (r.nrows != 1 || r.ncols != 6 || !db_rows_cell(&r, 0, 0)) {
+		db->last_errno = 0;
+		snprintf(db->last_error, sizeof(db->last_error), "spot_heartbeat answered %zu rows", r.nrows);
+		return -1;
+	}
+	out->outcome = db_rows_cell(&r, 0, 0);
+	out->state.role = db_rows_cell(&r, 0, 1);
+	out->state.config_version = num(db_rows_cell(&r, 0, 2));
+	out->state.pending_commands = num(db_rows_cell(&r, 0, 3));
+	out->came_online = num(db_rows_cell(&r, 0, 4)) != 0;
+	out->client_id = db_rows_cell(&r, 0, 5);
+	return 0;
 }

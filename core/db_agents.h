@@ -66,4 +66,15 @@ int db_heartbeat_instance(struct db *db, const char *agent_id, const char *insta
 /* Marks the agent seen; *came_online = 1 when it was offline. */
 int db_heartbeat_agent(struct db *db, const char *agent_id, const char *status, int *came_online);
 
+/* What the spot_heartbeat procedure (migration 0009) answers. */
+struct heartbeat_call {
+	const char *outcome; /* ok | unauthorized | no_agent | no_instance */
+	const char *client_id;
+	int came_online;
+	struct heartbeat_state state;
+};
+/* Token check and heartbeat in one round trip. 0 (out filled) or -1. */
+int db_heartbeat_call(struct db *db, struct arena *a, const unsigned char token_hash[32], const char *agent_id,
+		      const char *instance_id, const char *status, long long uptime, struct heartbeat_call *out);
+
 #endif

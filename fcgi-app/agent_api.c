@@ -147,8 +147,23 @@ void agent_api_heartbeat(struct app *app, struct request *req, struct response *
 	hb.instance_id = v.s[H_INSTANCE];
 	hb.status = v.s[H_STATUS];
 	hb.uptime_seconds = v.present[H_UPTIME] ? v.i[H_UPTIME] : -1;
-	app_actor(req, &who);
-	rc = agents_heartbeat(&app->db, req->arena, &hb, &who, &st);
+	if (req->who.kind == PRINCIPAL_NONE) {
+		/* ROUTE_AUTH_INLINE: token, agent and instance checked with the heartbeat itself. */
+		const char *missing;
+		rc = agents_heartbeat_token(&app->db, req->arena, app_bearer(req), &hb, req->trace_id, &st, &missing);
+		if (rc == CORE_FORBIDDEN) {
+			response_error(res, 401, "unauthorized", "a valid bearer token is required", "Authorization");
+			response_header(res, "WWW-Authenticate", "Bearer");
+			return;
+		}
+		if (rc == CORE_NOT_FOUND && !strcmp(missing, "agent")) {
+			response_error(res, 404, "not_found", "no such agent", NULL);
+			return;
+		}
+	} else {
+		app_actor(req, &who);
+		rc = agents_heartbeat(&app->db, req->arena, &hb, &who, &st);
+	}
 	if (rc == CORE_NOT_FOUND) {
 		response_error(res, 404, "not_found", "this instance is not registered to this agent; register first",
 			       "instance_id");

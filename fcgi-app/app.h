@@ -41,6 +41,9 @@ void app_handle(struct app *app, struct request *req, struct response *res, int 
 /* Maps a failed db call to 503 (connection lost) or 500 (anything else). */
 void app_db_error(struct app *app, struct response *res, const char *what);
 
+/* The bearer token of the Authorization header, or NULL. */
+const char *app_bearer(const struct request *req);
+
 struct actor;
 /* Who is acting, for the audit log: the request's principal and trace id. */
 void app_actor(const struct request *req, struct actor *out);

@@ -25,6 +25,12 @@ enum route_flags {
 	ROUTE_AUTH_AGENT = 1 << 2,    /* the agent token of {id}, or its client's token; 404 for anyone else */
 	ROUTE_NEEDS_DB = 1 << 4,      /* 503 db_unavailable before the handler when the DB is down */
 	ROUTE_IDEMPOTENT = 1 << 5,    /* X-Request-ID replay (DESIGN.md section 5) */
+	/*
+	 * With ROUTE_AUTH_AGENT: when the request has no X-Request-ID, the handler
+	 * checks the token itself, in the same database round trip as its work
+	 * (req->who.kind stays PRINCIPAL_NONE). The heartbeat uses it.
+	 */
+	ROUTE_AUTH_INLINE = 1 << 6,
 };
 
 

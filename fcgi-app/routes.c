@@ -26,7 +26,8 @@ const struct route routes_table[] = {
 
 	/* Agent API (DESIGN.md section 5). */
 	{ HTTP_POST, "/api/agents/register", agent_api_register, ROUTE_AUTH_CLIENT | ROUTE_IDEMPOTENT },
-	{ HTTP_POST, "/api/agents/{id}/heartbeat", agent_api_heartbeat, ROUTE_AUTH_AGENT | ROUTE_IDEMPOTENT },
+	{ HTTP_POST, "/api/agents/{id}/heartbeat", agent_api_heartbeat,
+	  ROUTE_AUTH_AGENT | ROUTE_IDEMPOTENT | ROUTE_AUTH_INLINE },
 	{ HTTP_GET, "/api/agents/{id}/config", agent_api_config, ROUTE_AUTH_AGENT },
 
 	/* Agent API: pricing. */
