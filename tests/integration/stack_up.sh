@@ -11,6 +11,6 @@ for _ in $(seq 1 50); do
   (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { port=$p; break; }
 done
 [ -n "$port" ] || { echo "no free port" >&2; exit 1; }
-# Low agent rate so the rate-limit test can reach it quickly.
-SPOT_NGINX_AGENT_RATE=20 SPOT_NGINX_AGENT_BURST=20 \
+# Rates high enough for the concurrency tests; test_nginx lowers them for its own check.
+SPOT_NGINX_AGENT_RATE=2000 SPOT_NGINX_AGENT_BURST=4000 \
   "$SRC/spot" up --dir "$DIR" --port "$port" --workers 4 --no-demo

@@ -33,8 +33,14 @@ expect_header ETag
 http GET /static/no-such-file.css
 expect_status 404
 
-# Rate limit on /api/agents/ (the fixture runs 20 r/s, burst 20): one
-# keep-alive connection, 120 requests back to back.
+# Rate limits: lower them for this check (./spot up re-renders nginx and
+# reloads it), then put the fixture's back. One keep-alive connection, 120
+# requests back to back.
+rates=(SPOT_NGINX_AGENT_RATE="$SPOT_NGINX_AGENT_RATE" SPOT_NGINX_AGENT_BURST="$SPOT_NGINX_AGENT_BURST")
+trap 'env "${rates[@]}" "$SRC/spot" up --dir "$IT_DIR" --no-demo >/dev/null 2>&1; rm -rf "$IT_TMP"' EXIT
+SPOT_NGINX_AGENT_RATE=20 SPOT_NGINX_AGENT_BURST=20 "$SRC/spot" up --dir "$IT_DIR" --no-demo >/dev/null 2>&1 \
+  || fail "could not lower the rate limits"
+sleep 1   # old nginx workers finish
 urls=()
 for _ in $(seq 1 120); do urls+=(-o /dev/null "$SPOT_URL/api/agents/x/heartbeat"); done
 "${CURL[@]}" --http1.1 -w '%{http_code}\n' "${urls[@]}" > "$IT_TMP/codes" || true
@@ -47,7 +53,14 @@ for _ in $(seq 1 60); do
 done
 expect_error 429 rate_limited
 expect_header Retry-After
-sleep 2
+# /login has its own, stricter zone (20 a minute, burst 10).
+urls=()
+for _ in $(seq 1 40); do urls+=(-o /dev/null "$SPOT_URL/login"); done
+"${CURL[@]}" --http1.1 -w '%{http_code}\n' "${urls[@]}" > "$IT_TMP/codes" || true
+grep -q '^429$' "$IT_TMP/codes" || fail "no 429 from the /login zone ($(sort "$IT_TMP/codes" | uniq -c | tr '\n' ' '))"
+env "${rates[@]}" "$SRC/spot" up --dir "$IT_DIR" --no-demo >/dev/null 2>&1 || fail "could not restore the rate limits"
+grep -q "rate=${SPOT_NGINX_AGENT_RATE}r/s" "$IT_DIR/nginx/nginx.conf" || fail "rate limits not restored"
+sleep 1
 
 # /metrics from loopback works (we are on loopback); the location allows nothing else.
 http GET /metrics
