@@ -6,6 +6,8 @@
 #include "fcgi-app/admin.h"
 #include "fcgi-app/agent_api.h"
 #include "fcgi-app/admin_clients.h"
+#include "fcgi-app/admin_catalog.h"
+#include "fcgi-app/agent_pricing.h"
 #include "fcgi-app/health.h"
 
 const struct route routes_table[] = {
@@ -23,6 +25,8 @@ const struct route routes_table[] = {
 	  ROUTE_AUTH_ADMIN | ROUTE_NEEDS_DB | ROUTE_IDEMPOTENT },
 	{ HTTP_DELETE, "/api/admin/clients/{id}/tokens/{tid}", admin_clients_token_revoke,
 	  ROUTE_AUTH_ADMIN | ROUTE_NEEDS_DB },
+	{ HTTP_GET, "/api/admin/instance-types", admin_catalog_list, ROUTE_AUTH_ADMIN | ROUTE_NEEDS_DB },
+	{ HTTP_PUT, "/api/admin/instance-types/{type}/{region}", admin_catalog_put, ROUTE_AUTH_ADMIN | ROUTE_NEEDS_DB },
 
 	/* Agent API (DESIGN.md section 5). */
 	{ HTTP_POST, "/api/agents/register", agent_api_register, ROUTE_AUTH_CLIENT | ROUTE_IDEMPOTENT },
@@ -31,6 +35,7 @@ const struct route routes_table[] = {
 	{ HTTP_GET, "/api/agents/{id}/config", agent_api_config, ROUTE_AUTH_AGENT },
 
 	/* Agent API: pricing. */
+	{ HTTP_POST, "/api/agents/{id}/pricing-report", agent_pricing_report, ROUTE_AUTH_AGENT | ROUTE_IDEMPOTENT },
 
 	/* Agent API: commands, switches, termination, register-instance. */
 

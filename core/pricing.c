@@ -1,0 +1,238 @@
+/* pricing.c - checking and storing agents' spot price samples. */
+#include "core/pricing.h"
+#include "core/db.h"
+#include "core/db_notify.h"
+#include "core/db_pricing.h"
+#include "common/arena.h"
+#include "common/log.h"
+#include "common/timeutil.h"
+
+#include <ctype.h>
+#include <json-c/json.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PRICING_TXN_RETRIES 5
+
+int pricing_az_region(const char *az, char *region, size_t size)
+{
+	/* letters-(letters-)*digits, the shape of aws_region_valid; the zone suffix follows. */
+	const char *p = az;
+	size_t parts = 0, n;
+	while (islower((unsigned char)*p)) {
+		while (islower((unsigned char)*p))
+			p++;
+		if (*p++ != '-')
+			return -1;
+		parts++;
+	}
+	if (parts < 2 || !isdigit((unsigned char)*p))
+		return -1;
+	while (isdigit((unsigned char)*p))
+		p++;
+	n = (size_t)(p - az);
+	if (n >= size)
+		return -1;
+	memcpy(region, az, n);
+	region[n] = '\0';
+	return 0;
+}
+
+int pricing_check(struct price_row *r, int64_t now_ms, const char **field, const char **message)
+{
+	if (!aws_instance_type_valid(r->instance_type)) {
+		*field = "instance_type";
+		*message = "is not an instance type name like t3.medium";
+		return -1;
+	}
+	if (pricing_az_region(r->az, r->region, sizeof(r->region)) < 0 || !aws_az_valid(r->az, r->region)) {
+		*field = "az";
+		*message = "is not an availability zone like us-east-1a";
+		return -1;
+	}
+	if (aws_pool_id(r->pool_id, sizeof(r->pool_id), r->instance_type, r->az) < 0) {
+		*field = "instance_type";
+		*message = "makes a pool id (type.az) longer than 127 bytes";
+		return -1;
+	}
+	*field = "price";
+	if (!isfinite(r->price)) {
+		*message = "must be a finite number";
+		return -1;
+	}
+	if (r->price <= 0) {
+		*message = "must be greater than 0";
+		return -1;
+	}
+	if (r->price < PRICING_MIN_PRICE) {
+		*message = "is below 0.000001 USD per hour, the smallest price stored";
+		return -1;
+	}
+	if (r->price > PRICING_MAX_PRICE) {
+		*message = "is above 1000 USD per hour, which no spot price reaches";
+		return -1;
+	}
+	*field = "observed_at";
+	if (strlen(r->observed_at) > PRICING_MAX_TIME_LEN || time_parse_rfc3339(r->observed_at, &r->observed_ms) < 0) {
+		*message = "is not an RFC 3339 time like 2026-01-02T03:04:05Z";
+		return -1;
+	}
+	if (r->observed_ms > now_ms + (int64_t)PRICING_MAX_SKEW_S * 1000) {
+		*message = "is in the future (more than 5 minutes ahead of the server's clock)";
+		return -1;
+	}
+	if (r->observed_ms < now_ms - (int64_t)PRICING_MAX_AGE_S * 1000) {
+		*message = "is older than 90 days";
+		return -1;
+	}
+	*field = *message = NULL;
+	return 0;
+}
+
+/*
+ * The samples document of db_pricing.h. A sample repeated inside the report
+ * (same pool and time) is sent once: the first one counts.
+ */
+static const char *pricing_samples_json(struct arena *a, const struct pricing_report *in)
+{
+	struct json_object *arr = json_object_new_array();
+	const char *s;
+
+	for (size_t i = 0; i < in->nrows; i++) {
+		const struct price_row *r = &in->rows[i];
+		char id[UUID_STR_LEN + 1], at[32], price[32];
+		size_t j;
+		for (j = 0; j < i; j++)
+			if (in->rows[j].observed_ms == r->observed_ms && !strcmp(in->rows[j].pool_id, r->pool_id))
+				break;
+		if (j < i)
+			continue;
+		uuid_v4(id);
+		/* "2026-11-24T05:45:33.123Z" -> "2026-11-24 05:45:33.123", a DATETIME(3) literal in UTC. */
+		if (time_format_rfc3339_ms(r->observed_ms, at, sizeof(at)) < 0)
+			abort(); /* cannot happen: the time was checked to be within 90 days */
+		at[10] = ' ';
+		at[strlen(at) - 1] = '\0';
+		snprintf(price, sizeof(price), "%.6f", r->price);
+		struct json_object *o = json_object_new_object();
+		json_object_object_add(o, "id", json_object_new_string(id));
+		json_object_object_add(o, "pool", json_object_new_string(r->pool_id));
+		json_object_object_add(o, "type", json_object_new_string(r->instance_type));
+		json_object_object_add(o, "region", json_object_new_string(r->region));
+		json_object_object_add(o, "az", json_object_new_string(r->az));
+		json_object_object_add(o, "price", json_object_new_string(price));
+		json_object_object_add(o, "at", json_object_new_string(at));
+		json_object_array_add(arr, o);
+	}
+	s = arena_strdup(a, json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PLAIN));
+	json_object_put(arr);
+	return s;
+}
+
+static int pricing_notify_unknown(struct db *db, struct arena *a, const char *type, const char *region)
+{
+	struct notification n = {
+		.client_id = NULL, /* for admins */
+		.agent_id = NULL,
+		.type = "catalog.unknown_type",
+		.severity = "warning",
+		.title = arena_printf(a, "Instance type %s in %s is not in the catalog", type, region),
+		.message = arena_printf(a,
+					"Agents report spot prices for %s in %s, but the catalog has no vCPU, memory or "
+					"on-demand price for it. Add it with PUT /api/admin/instance-types/%s/%s.",
+					type, region, type, region),
+		.dedupe_key = arena_printf(a, "catalog.unknown_type:%s:%s", type, region),
+	};
+	return db_notify_add(db, &n);
+}
+
+/* One attempt inside a transaction; CORE_DUPLICATE: request_id was recorded before. */
+static enum core_result pricing_store_once(struct db *db, struct arena *a, const struct pricing_report *in,
+					   const char *request_id, const char *samples, const struct actor *who,
+					   struct pricing_outcome *out)
+{
+	struct pricing_report_row rep = {
+		.client_id = in->client_id,
+		.agent_id = in->agent_id,
+		.instance_id = in->instance_id,
+		.source_role = in->role,
+		.request_id = request_id,
+		.ondemand_price = in->ondemand_price,
+		.has_ondemand = in->has_ondemand,
+		.price_count = (long)in->price_count,
+		.accepted_count = (long)in->nrows,
+		.rejected_count = (long)in->rejected_count,
+	};
+	int rc;
+
+	out->stored = 0;
+	out->nunknown = 0;
+	out->unknown = NULL;
+	rc = db_pricing_instance_owned(db, a, in->agent_id, in->instance_id);
+	if (rc <= 0)
+		return rc < 0 ? CORE_ERR : CORE_NOT_FOUND;
+	uuid_v4(out->report_id);
+	if (db_pricing_report_insert(db, out->report_id, &rep) < 0)
+		return db_is_duplicate(db) ? CORE_DUPLICATE : CORE_ERR;
+	if (in->nrows) {
+		if (db_pricing_pools_ensure(db, samples) < 0 ||
+		    db_pricing_snapshots_insert(db, samples, in->agent_id, in->instance_id, in->role, request_id,
+						&out->stored) < 0 ||
+		    db_pricing_unknown_types(db, a, samples, &out->unknown, &out->nunknown) < 0)
+			return CORE_ERR;
+		for (size_t i = 0; i < out->nunknown; i++)
+			if (pricing_notify_unknown(db, a, out->unknown[2 * i], out->unknown[2 * i + 1]) < 0)
+				return CORE_ERR;
+	}
+	out->duplicates = (long)in->nrows - out->stored;
+	const char *post = arena_printf(a,
+					"{\"instance_id\":\"%s\",\"role\":\"%s\",\"prices\":%zu,\"accepted\":%zu,"
+					"\"rejected\":%zu,\"stored\":%ld,\"unknown_types\":%zu}",
+					in->instance_id, in->role, in->price_count, in->nrows, in->rejected_count,
+					out->stored, out->nunknown);
+	if (clients_audit(db, who, in->client_id, in->agent_id, "pricing.reported", "pricing_report", out->report_id,
+			  NULL, NULL, post) < 0)
+		return CORE_ERR;
+	return CORE_OK;
+}
+
+enum core_result pricing_report_store(struct db *db, struct arena *a, const struct pricing_report *in,
+				      const struct actor *who, struct pricing_outcome *out)
+{
+	char made[UUID_STR_LEN + 1];
+	const char *request_id = in->request_id, *samples;
+
+	memset(out, 0, sizeof(*out));
+	if (!request_id) {
+		uuid_v4(made);
+		request_id = made;
+	}
+	samples = pricing_samples_json(a, in);
+	for (int attempt = 0;; attempt++) {
+		enum core_result rc;
+		if (db_begin(db) < 0)
+			return CORE_ERR;
+		rc = pricing_store_once(db, a, in, request_id, samples, who, out);
+		if (rc == CORE_OK) {
+			if (db_commit(db) == 0)
+				return CORE_OK;
+			rc = CORE_ERR;
+		}
+		int retry = rc == CORE_ERR && db_is_retryable(db);
+		db_rollback(db);
+		if (rc == CORE_DUPLICATE) {
+			long accepted;
+			memset(out, 0, sizeof(*out));
+			int found = db_pricing_report_find(db, a, in->agent_id, request_id, out->report_id, &accepted);
+			if (found <= 0)
+				return CORE_ERR; /* it was there a moment ago */
+			out->replayed = 1;
+			out->duplicates = accepted;
+			return CORE_OK;
+		}
+		if (!retry || attempt + 1 >= PRICING_TXN_RETRIES)
+			return rc;
+		log_info("pricing_report_store: retrying after %u: %s", db->last_errno, db->last_error);
+	}
+}
