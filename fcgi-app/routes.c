@@ -5,6 +5,8 @@
 #include "fcgi-app/app.h"
 #include "fcgi-app/admin.h"
 #include "fcgi-app/agent_api.h"
+#include "fcgi-app/agent_commands.h"
+#include "fcgi-app/client_api.h"
 #include "fcgi-app/admin_clients.h"
 #include "fcgi-app/admin_catalog.h"
 #include "fcgi-app/agent_pricing.h"
@@ -38,10 +40,19 @@ const struct route routes_table[] = {
 	{ HTTP_POST, "/api/agents/{id}/pricing-report", agent_pricing_report, ROUTE_AUTH_AGENT | ROUTE_IDEMPOTENT },
 
 	/* Agent API: commands, switches, termination, register-instance. */
+	{ HTTP_GET, "/api/agents/{id}/pending-commands", agent_commands_pending, ROUTE_AUTH_AGENT },
+	{ HTTP_POST, "/api/agents/{id}/commands/{cid}/result", agent_commands_result, ROUTE_AUTH_AGENT | ROUTE_IDEMPOTENT },
+	{ HTTP_POST, "/api/agents/{id}/switch-report", agent_commands_switch_report, ROUTE_AUTH_AGENT | ROUTE_IDEMPOTENT },
+	{ HTTP_GET, "/api/agents/{id}/instances-to-terminate", agent_commands_to_terminate, ROUTE_AUTH_AGENT },
+	{ HTTP_POST, "/api/agents/{id}/termination-report", agent_commands_termination_report,
+	  ROUTE_AUTH_AGENT | ROUTE_IDEMPOTENT },
+	{ HTTP_POST, "/api/agents/{id}/register-instance", agent_commands_register_instance,
+	  ROUTE_AUTH_AGENT | ROUTE_IDEMPOTENT },
 
 	/* Agent API: notices, emergencies, replicas, cleanup. */
 
 	/* Client API. */
+	{ HTTP_POST, "/api/client/agents/{aid}/switch", client_api_switch, ROUTE_AUTH_CLIENT | ROUTE_IDEMPOTENT },
 };
 
 const size_t routes_count = sizeof(routes_table) / sizeof(routes_table[0]);
