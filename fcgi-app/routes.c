@@ -5,6 +5,7 @@
 #include "fcgi-app/app.h"
 #include "fcgi-app/admin.h"
 #include "fcgi-app/agent_api.h"
+#include "fcgi-app/agent_notices.h"
 #include "fcgi-app/agent_commands.h"
 #include "fcgi-app/client_api.h"
 #include "fcgi-app/admin_clients.h"
@@ -50,8 +51,16 @@ const struct route routes_table[] = {
 	  ROUTE_AUTH_AGENT | ROUTE_IDEMPOTENT },
 
 	/* Agent API: notices, emergencies, replicas, cleanup. */
+	{ HTTP_POST, "/api/agents/{id}/rebalance-notice", agent_notices_rebalance, ROUTE_AUTH_AGENT | ROUTE_IDEMPOTENT },
+	{ HTTP_POST, "/api/agents/{id}/termination-notice", agent_notices_termination,
+	  ROUTE_AUTH_AGENT | ROUTE_IDEMPOTENT },
+	{ HTTP_GET, "/api/agents/{id}/emergency-status", agent_notices_emergency_status, ROUTE_AUTH_AGENT },
+	{ HTTP_POST, "/api/agents/{id}/replicas/{rid}/status", agent_notices_replica_status, ROUTE_AUTH_AGENT },
+	{ HTTP_POST, "/api/agents/{id}/cleanup-report", agent_notices_cleanup_report, ROUTE_AUTH_AGENT | ROUTE_IDEMPOTENT },
 
 	/* Client API. */
+	{ HTTP_POST, "/api/client/agents/{aid}/replicas", agent_notices_client_replica,
+	  ROUTE_AUTH_CLIENT | ROUTE_IDEMPOTENT },
 	{ HTTP_POST, "/api/client/agents/{aid}/switch", client_api_switch, ROUTE_AUTH_CLIENT | ROUTE_IDEMPOTENT },
 };
 
