@@ -121,16 +121,11 @@ void agent_commands_result(struct app *app, struct request *req, struct response
 	int changed;
 
 	if (!uuid_valid(req->params[1])) {
-		response_error(res, 404, "not_found", "no such command", NULL);
+		response_error(res, 404, "not_found", "no such command of this agent", "command_id");
 		return;
 	}
 	if (app_body(req, res, agent_commands_result_fields, CR_COUNT, 1, &v) < 0)
 		return;
-	json_object_object_foreach(req->json, key, val) {
-		(void)val;
-		if (strcmp(key, "status") && strcmp(key, "error") && strcmp(key, "result"))
-			return agent_commands_bad(res, "is not a known field", key);
-	}
 	if (v.present[CR_ERROR] && !agent_commands_printable(v.s[CR_ERROR]))
 		return agent_commands_bad(res, "must be printable text", "error");
 	memset(&in, 0, sizeof(in));
@@ -151,7 +146,7 @@ void agent_commands_result(struct app *app, struct request *req, struct response
 	case CORE_OK:
 		break;
 	case CORE_NOT_FOUND:
-		response_error(res, 404, "not_found", "no such command", NULL);
+		response_error(res, 404, "not_found", "no such command of this agent", "command_id");
 		return;
 	case CORE_CONFLICT:
 		response_error(res, 409, "conflict",

@@ -26,7 +26,16 @@ void client_api_switch(struct app *app, struct request *req, struct response *re
 	char command_id[UUID_STR_LEN + 1];
 	const char *dot;
 
-	if (!uuid_valid(req->params[0])) {
+	struct agent_row ag;
+	int got;
+
+	/* Another client's agent is 404 before anything about the body is said. */
+	got = uuid_valid(req->params[0]) ? db_agents_get(&app->db, req->arena, req->params[0], &ag) : 0;
+	if (got < 0) {
+		app_db_error(app, res, "client_api_switch");
+		return;
+	}
+	if (got == 0 || strcmp(ag.client_id, req->who.client_id)) {
 		response_error(res, 404, "not_found", "no such agent", NULL);
 		return;
 	}
