@@ -13,9 +13,10 @@ static const char *const db_notices_sql[] = {
 	"az, signal_type, notice_time, action_time, notice_action, detected_at, updated_at) "
 	"SELECT ?, ?, ?, ?, ?, p.instance_type, p.region, p.az, ?, ?, ?, ?, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3) "
 	"FROM (SELECT 1) one LEFT JOIN spot_pools p ON p.id = ? "
-	"ON DUPLICATE KEY UPDATE notice_time = VALUES(notice_time), "
-	"action_time = COALESCE(VALUES(action_time), action_time), "
-	"notice_action = COALESCE(VALUES(notice_action), notice_action), version = version + 1",
+	"ON DUPLICATE KEY UPDATE spot_interruption_events.notice_time = VALUES(notice_time), "
+	"spot_interruption_events.action_time = COALESCE(VALUES(action_time), spot_interruption_events.action_time), "
+	"spot_interruption_events.notice_action = COALESCE(VALUES(notice_action), "
+	"spot_interruption_events.notice_action), spot_interruption_events.version = spot_interruption_events.version + 1",
 	"SELECT id, response_action, replica_id, command_id, risk_score FROM spot_interruption_events "
 	"WHERE instance_id = ? AND signal_type = ? FOR UPDATE",
 	"UPDATE spot_interruption_events SET risk_score = COALESCE(?, risk_score), response_action = ?, "

@@ -65,7 +65,6 @@ static int agent_notices_time(struct response *res, const char *s, const char *f
 static void agent_notices_answer(struct app *app, struct request *req, struct response *res, enum core_result rc,
 				 const struct notice_outcome *out, const char *what)
 {
-	(void)req;
 	switch (rc) {
 	case CORE_OK:
 		break;
@@ -84,7 +83,8 @@ static void agent_notices_answer(struct app *app, struct request *req, struct re
 	json_object_object_add(o, "action", json_object_new_string(out->action));
 	json_object_object_add(o, "event_id", json_object_new_string(out->event_id));
 	if (out->risk >= 0)
-		json_object_object_add(o, "risk", json_object_new_double((double)(long long)(out->risk * 10000.0 + 0.5) / 10000.0));
+		json_object_object_add(o, "risk",
+				       json_object_new_double_s(out->risk, arena_printf(req->arena, "%.4f", out->risk)));
 	if (!strcmp(out->action, "promote_replica") || (!strcmp(out->action, "launch_replica") && out->replica_id)) {
 		struct json_object *r = json_object_new_object();
 		json_object_object_add(r, "id", json_object_new_string(out->replica_id));
@@ -372,8 +372,8 @@ void agent_notices_client_replica(struct app *app, struct request *req, struct r
 	}
 	if (req->body_len) {
 		struct vresult v;
-		/* No fields yet: an empty object (the target pool is chosen by price). */
-		if (app_body(req, res, NULL, 0, 0, &v) < 0)
+		/* No fields yet (the target pool is chosen by price): any JSON object, so a stranger gets 404, not 400. */
+		if (app_body(req, res, NULL, 0, 1, &v) < 0)
 			return;
 	}
 	app_actor(req, &who);
