@@ -1,0 +1,86 @@
+/*
+ * prices.h - spot price histories, replayed.
+ *
+ * A trace is the JSON that `aws ec2 describe-spot-price-history` prints or a
+ * CSV with the header timestamp,availability_zone,instance_type,
+ * product_description,spot_price. Each row is a price change of one series
+ * (AZ, instance type, product); a price holds until the series' next row.
+ * A trace is anchored so that the point history_fraction into its span is
+ * simulated time 0 (the simulator's start): rows before it are history, rows
+ * after it are published as simulated time reaches them (clock.h).
+ * Rows are stored in simulated time (vt, ms).
+ */
+#ifndef SPOT_SIM_PRICES_H
+#define SPOT_SIM_PRICES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define PRICES_MAX_ROWS 2000000
+#define PRICES_MAX_SERIES 100000
+#define PRICES_NAME_LEN 64
+#define PRICES_PRICE_LEN 24
+
+struct prices_series {
+	char region[PRICES_NAME_LEN];
+	char az[PRICES_NAME_LEN];
+	char type[PRICES_NAME_LEN];
+	char product[PRICES_NAME_LEN];
+	size_t first, count;	/* rows[first .. first+count), oldest first */
+};
+
+struct prices_row {
+	int64_t vt_ms;
+	size_t series;
+	char price[PRICES_PRICE_LEN];
+};
+
+struct prices {
+	struct prices_series *series;
+	size_t nseries, series_alloc;
+	struct prices_row *rows;
+	size_t nrows, rows_alloc;
+	int dirty;		/* rows not yet sorted into series ranges */
+};
+
+/* What a DescribeSpotPriceHistory asks for; NULL lists mean any. Borrowed. */
+struct prices_query {
+	const char *region;
+	const char *const *types;
+	size_t ntypes;
+	const char *const *products;
+	size_t nproducts;
+	const char *const *azs;
+	size_t nazs;
+	int has_start, has_end;
+	int64_t start_vt, end_vt;
+};
+
+void prices_init(struct prices *p);
+void prices_release(struct prices *p);
+/*
+ * Loads a trace file (JSON or CSV, by content) anchored at history_fraction
+ * (0..1) of its span. Returns the number of rows loaded, or -1 with a reason in err.
+ */
+long prices_load_file(struct prices *p, const char *path, double history_fraction, char *err, size_t errsize);
+/* Same, from text in memory; origin names it in errors. */
+long prices_load_text(struct prices *p, const char *text, size_t len, const char *origin, double history_fraction,
+		      char *err, size_t errsize);
+/* Adds one price change at vt (a control API price set). Returns 0 or -1 (bad input, limits). */
+int prices_add(struct prices *p, const char *az, const char *type, const char *product, const char *price,
+	       int64_t vt_ms);
+/* Sorts rows into their series after loading or adding (done lazily by the readers too). */
+void prices_finish(struct prices *p);
+/* The price of a series in force at vt, or NULL when none is known yet. */
+const char *prices_current(struct prices *p, const char *az, const char *type, const char *product, int64_t vt_ms);
+/*
+ * The rows q selects among those published by now_vt, newest first (ties by
+ * AZ, type, product): the rows in [start, end] and, per series, the row in
+ * force at start (AWS: the effective price as of the start time).
+ * *out is malloc'd (caller frees). Returns the count.
+ */
+size_t prices_query(struct prices *p, const struct prices_query *q, int64_t now_vt, const struct prices_row ***out);
+/* The region of an AZ name: "us-east-1a" -> "us-east-1". */
+void prices_az_region(const char *az, char *region, size_t size);
+
+#endif
