@@ -3,13 +3,11 @@
 #include "core/db.h"
 #include "core/db_clients.h"
 #include "core/db_notify.h"
+#include "core/txn.h"
 #include "common/arena.h"
-#include "common/log.h"
 
 #include <json-c/json.h>
 #include <string.h>
-
-#define AGENTS_TXN_RETRIES 5
 
 static int agents_issue_token(struct db *db, const char *client_id, const char *agent_id, const char *instance_id,
 			      struct new_token *tok)
@@ -25,7 +23,7 @@ static int agents_issue_token(struct db *db, const char *client_id, const char *
 	return db_tokens_insert(db, tok->id, client_id, agent_id, instance_id, "agent", hash, prefix, NULL);
 }
 
-/* One attempt inside a transaction; CORE_ERR with db_is_retryable() set means try again. */
+/* One attempt inside agents_register's transaction (txn_run). */
 static enum core_result agents_register_once(struct db *db, struct arena *a, const struct registration *in,
 					     const struct actor *who, struct registered *out)
 {
@@ -120,26 +118,25 @@ static enum core_result agents_register_once(struct db *db, struct arena *a, con
 	return out->created ? CORE_CREATED : CORE_OK;
 }
 
+struct agents_register_ctx {
+	struct arena *a;
+	const struct registration *in;
+	const struct actor *who;
+	struct registered *out;
+};
+
+static enum core_result agents_register_step(struct db *db, void *ctx)
+{
+	struct agents_register_ctx *c = ctx;
+	return agents_register_once(db, c->a, c->in, c->who, c->out);
+}
+
 enum core_result agents_register(struct db *db, struct arena *a, const struct registration *in,
 				 const struct actor *who, struct registered *out)
 {
-	for (int attempt = 0;; attempt++) {
-		enum core_result rc;
-		if (db_begin(db) < 0)
-			return CORE_ERR;
-		rc = agents_register_once(db, a, in, who, out);
-		if (rc == CORE_OK || rc == CORE_CREATED) {
-			if (db_commit(db) == 0)
-				return rc;
-			rc = CORE_ERR;
-		}
-		int retry = rc == CORE_ERR && (db_is_retryable(db) || db_is_duplicate(db));
-		db_rollback(db);
-		if (!retry || attempt + 1 >= AGENTS_TXN_RETRIES)
-			return rc;
-		/* A racing registration made the same agent, instance or primary first; look again. */
-		log_info("agents_register: retrying after %u: %s", db->last_errno, db->last_error);
-	}
+	struct agents_register_ctx c = { a, in, who, out };
+	/* A duplicate is a racing registration that made the same agent, instance or primary first: look again. */
+	return txn_run(db, "agents_register", TXN_RETRY_DUPLICATE, agents_register_step, &c);
 }
 
 /* The rare offline -> online transition: its audit row and notification. */

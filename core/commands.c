@@ -3,13 +3,11 @@
 #include "core/db.h"
 #include "core/db_agents.h"
 #include "core/db_notify.h"
+#include "core/txn.h"
 #include "common/arena.h"
-#include "common/log.h"
 
 #include <json-c/json.h>
 #include <string.h>
-
-#define COMMANDS_TXN_RETRIES 5
 
 enum core_result commands_queue(struct db *db, struct arena *a, const struct command_new *c, const struct actor *who,
 				char id[UUID_STR_LEN + 1])
@@ -99,26 +97,28 @@ static enum core_result commands_pending_once(struct db *db, struct arena *a, co
 	return CORE_OK;
 }
 
+struct commands_pending_ctx {
+	struct arena *a;
+	const char *client_id, *agent_id, *instance_id;
+	const struct actor *who;
+	const char **role;
+	struct command_row **rows;
+	size_t *n;
+};
+
+static enum core_result commands_pending_step(struct db *db, void *ctx)
+{
+	struct commands_pending_ctx *c = ctx;
+	return commands_pending_once(db, c->a, c->client_id, c->agent_id, c->instance_id, c->who, c->role, c->rows,
+				     c->n);
+}
+
 enum core_result commands_pending(struct db *db, struct arena *a, const char *client_id, const char *agent_id,
 				  const char *instance_id, const struct actor *who, const char **role,
 				  struct command_row **rows, size_t *n)
 {
-	for (int attempt = 0;; attempt++) {
-		enum core_result rc;
-		if (db_begin(db) < 0)
-			return CORE_ERR;
-		rc = commands_pending_once(db, a, client_id, agent_id, instance_id, who, role, rows, n);
-		if (rc == CORE_OK) {
-			if (db_commit(db) == 0)
-				return rc;
-			rc = CORE_ERR;
-		}
-		int retry = rc == CORE_ERR && db_is_retryable(db);
-		db_rollback(db);
-		if (!retry || attempt + 1 >= COMMANDS_TXN_RETRIES)
-			return rc;
-		log_info("commands_pending: retrying after %u: %s", db->last_errno, db->last_error);
-	}
+	struct commands_pending_ctx c = { a, client_id, agent_id, instance_id, who, role, rows, n };
+	return txn_run(db, "commands_pending", 0, commands_pending_step, &c);
 }
 
 /* Allowed report transitions: acked -> running|succeeded|failed, running -> succeeded|failed. */
@@ -179,23 +179,23 @@ static enum core_result commands_result_once(struct db *db, struct arena *a, con
 	return CORE_OK;
 }
 
+struct commands_result_ctx {
+	struct arena *a;
+	const struct command_report *in;
+	const struct actor *who;
+	struct command_row *out;
+	int *changed;
+};
+
+static enum core_result commands_result_step(struct db *db, void *ctx)
+{
+	struct commands_result_ctx *c = ctx;
+	return commands_result_once(db, c->a, c->in, c->who, c->out, c->changed);
+}
+
 enum core_result commands_result(struct db *db, struct arena *a, const struct command_report *in,
 				 const struct actor *who, struct command_row *out, int *changed)
 {
-	for (int attempt = 0;; attempt++) {
-		enum core_result rc;
-		if (db_begin(db) < 0)
-			return CORE_ERR;
-		rc = commands_result_once(db, a, in, who, out, changed);
-		if (rc == CORE_OK) {
-			if (db_commit(db) == 0)
-				return rc;
-			rc = CORE_ERR;
-		}
-		int retry = rc == CORE_ERR && db_is_retryable(db);
-		db_rollback(db);
-		if (!retry || attempt + 1 >= COMMANDS_TXN_RETRIES)
-			return rc;
-		log_info("commands_result: retrying after %u: %s", db->last_errno, db->last_error);
-	}
+	struct commands_result_ctx c = { a, in, who, out, changed };
+	return txn_run(db, "commands_result", 0, commands_result_step, &c);
 }

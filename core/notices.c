@@ -8,39 +8,44 @@
 #include "core/db_risk.h"
 #include "core/replicas.h"
 #include "core/risk.h"
+#include "core/txn.h"
 #include "common/arena.h"
-#include "common/log.h"
 
 #include <json-c/json.h>
 #include <stdlib.h>
 #include <string.h>
 
-typedef enum core_result (*notices_step_fn)(struct db *, struct arena *, const struct notice_in *,
+typedef enum core_result (*notices_once_fn)(struct db *, struct arena *, const struct notice_in *,
 					    const struct actor *, struct notice_outcome *);
 
-/* Runs one notice as a transaction, again after a deadlock or a racing duplicate. */
+struct notices_txn_ctx {
+	struct arena *a;
+	const struct notice_in *in;
+	const struct actor *who;
+	struct notice_outcome *out;
+	notices_once_fn once;
+};
+
+static enum core_result notices_txn_step(struct db *db, void *ctx)
+{
+	struct notices_txn_ctx *c = ctx;
+	memset(c->out, 0, sizeof(*c->out));
+	c->out->risk = -1.0;
+	return c->once(db, c->a, c->in, c->who, c->out);
+}
+
+/*
+ * Runs one notice as a transaction, again after a deadlock, a racing duplicate
+ * or a racing launch (CORE_CONFLICT); a conflict that outlasts the attempts is
+ * an error, not a refusal the agent could act on.
+ */
 static enum core_result notices_txn(struct db *db, struct arena *a, const struct notice_in *in,
-				    const struct actor *who, struct notice_outcome *out, notices_step_fn step,
+				    const struct actor *who, struct notice_outcome *out, notices_once_fn once,
 				    const char *what)
 {
-	for (int attempt = 0;; attempt++) {
-		enum core_result rc;
-		memset(out, 0, sizeof(*out));
-		out->risk = -1.0;
-		if (db_begin(db) < 0)
-			return CORE_ERR;
-		rc = step(db, a, in, who, out);
-		if (rc == CORE_OK) {
-			if (db_commit(db) == 0)
-				return rc;
-			rc = CORE_ERR;
-		}
-		int retry = (rc == CORE_ERR && (db_is_retryable(db) || db_is_duplicate(db))) || rc == CORE_CONFLICT;
-		db_rollback(db);
-		if (!retry || attempt + 1 >= NOTICES_TXN_RETRIES)
-			return rc == CORE_CONFLICT ? CORE_ERR : rc;
-		log_info("%s: retrying after %u: %s", what, db->last_errno, db->last_error);
-	}
+	struct notices_txn_ctx c = { a, in, who, out, once };
+	enum core_result rc = txn_run(db, what, TXN_RETRY_DUPLICATE | TXN_RETRY_CONFLICT, notices_txn_step, &c);
+	return rc == CORE_CONFLICT ? CORE_ERR : rc;
 }
 
 /* Locks the agent, then the instance; both must be the caller's. */

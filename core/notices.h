@@ -33,7 +33,6 @@
 
 #include <stdint.h>
 
-#define NOTICES_TXN_RETRIES 8
 #define NOTICES_EMERGENCY_TTL_S 900
 #define NOTICES_MAX_CLEANUP_IDS 1000  /* AMI or snapshot ids in one cleanup report */
 #define NOTICES_MAX_CLEANUP_ERRORS 100

@@ -3,8 +3,8 @@
 #include "core/db.h"
 #include "core/db_notify.h"
 #include "core/db_pricing.h"
+#include "core/txn.h"
 #include "common/arena.h"
-#include "common/log.h"
 #include "common/timeutil.h"
 
 #include <ctype.h>
@@ -12,8 +12,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define PRICING_TXN_RETRIES 5
 
 int pricing_az_region(const char *az, char *region, size_t size)
 {
@@ -147,7 +145,7 @@ static int pricing_notify_unknown(struct db *db, struct arena *a, const char *ty
 	return db_notify_add(db, &n);
 }
 
-/* One attempt inside a transaction; CORE_DUPLICATE: request_id was recorded before. */
+/* One attempt inside pricing_report_store's transaction; CORE_DUPLICATE: request_id was recorded before. */
 static enum core_result pricing_store_once(struct db *db, struct arena *a, const struct pricing_report *in,
 					   const char *request_id, const char *samples, const struct actor *who,
 					   struct pricing_outcome *out)
@@ -197,42 +195,43 @@ static enum core_result pricing_store_once(struct db *db, struct arena *a, const
 	return CORE_OK;
 }
 
+struct pricing_store_ctx {
+	struct arena *a;
+	const struct pricing_report *in;
+	const char *request_id, *samples;
+	const struct actor *who;
+	struct pricing_outcome *out;
+};
+
+static enum core_result pricing_store_step(struct db *db, void *ctx)
+{
+	struct pricing_store_ctx *c = ctx;
+	return pricing_store_once(db, c->a, c->in, c->request_id, c->samples, c->who, c->out);
+}
+
 enum core_result pricing_report_store(struct db *db, struct arena *a, const struct pricing_report *in,
 				      const struct actor *who, struct pricing_outcome *out)
 {
 	char made[UUID_STR_LEN + 1];
-	const char *request_id = in->request_id, *samples;
+	struct pricing_store_ctx c = { .a = a, .in = in, .request_id = in->request_id, .who = who, .out = out };
+	enum core_result rc;
+	long accepted;
 
 	memset(out, 0, sizeof(*out));
-	if (!request_id) {
+	if (!c.request_id) {
 		uuid_v4(made);
-		request_id = made;
+		c.request_id = made;
 	}
-	samples = pricing_samples_json(a, in);
-	for (int attempt = 0;; attempt++) {
-		enum core_result rc;
-		if (db_begin(db) < 0)
-			return CORE_ERR;
-		rc = pricing_store_once(db, a, in, request_id, samples, who, out);
-		if (rc == CORE_OK) {
-			if (db_commit(db) == 0)
-				return CORE_OK;
-			rc = CORE_ERR;
-		}
-		int retry = rc == CORE_ERR && db_is_retryable(db);
-		db_rollback(db);
-		if (rc == CORE_DUPLICATE) {
-			long accepted;
-			memset(out, 0, sizeof(*out));
-			int found = db_pricing_report_find(db, a, in->agent_id, request_id, out->report_id, &accepted);
-			if (found <= 0)
-				return CORE_ERR; /* it was there a moment ago */
-			out->replayed = 1;
-			out->duplicates = accepted;
-			return CORE_OK;
-		}
-		if (!retry || attempt + 1 >= PRICING_TXN_RETRIES)
-			return rc;
-		log_info("pricing_report_store: retrying after %u: %s", db->last_errno, db->last_error);
-	}
+	c.samples = pricing_samples_json(a, in);
+	rc = txn_run(db, "pricing_report_store", 0, pricing_store_step, &c);
+	if (rc != CORE_DUPLICATE)
+		return rc;
+	/* request_id was recorded before: a replay, answered with the first report's id and count. */
+	memset(out, 0, sizeof(*out));
+	int found = db_pricing_report_find(db, a, in->agent_id, c.request_id, out->report_id, &accepted);
+	if (found <= 0)
+		return CORE_ERR; /* it was there a moment ago */
+	out->replayed = 1;
+	out->duplicates = accepted;
+	return CORE_OK;
 }

@@ -4,8 +4,8 @@
 #include "core/db.h"
 #include "core/db_agents.h"
 #include "core/db_notify.h"
+#include "core/txn.h"
 #include "common/arena.h"
-#include "common/log.h"
 
 #include <string.h>
 
@@ -87,26 +87,26 @@ static enum core_result replicas_create_manual_once(struct db *db, struct arena 
 	return CORE_CREATED;
 }
 
+struct replicas_create_manual_ctx {
+	struct arena *a;
+	const char *client_id, *agent_id;
+	const struct actor *who;
+	struct replica_launched *out;
+	const char **current;
+};
+
+static enum core_result replicas_create_manual_step(struct db *db, void *ctx)
+{
+	struct replicas_create_manual_ctx *c = ctx;
+	return replicas_create_manual_once(db, c->a, c->client_id, c->agent_id, c->who, c->out, c->current);
+}
+
 enum core_result replicas_create_manual(struct db *db, struct arena *a, const char *client_id, const char *agent_id,
 					const struct actor *who, struct replica_launched *out, const char **current)
 {
+	struct replicas_create_manual_ctx c = { a, client_id, agent_id, who, out, current };
 	*current = NULL;
-	for (int attempt = 0;; attempt++) {
-		enum core_result rc;
-		if (db_begin(db) < 0)
-			return CORE_ERR;
-		rc = replicas_create_manual_once(db, a, client_id, agent_id, who, out, current);
-		if (rc == CORE_CREATED) {
-			if (db_commit(db) == 0)
-				return rc;
-			rc = CORE_ERR;
-		}
-		int retry = rc == CORE_ERR && db_is_retryable(db);
-		db_rollback(db);
-		if (!retry || attempt + 1 >= REPLICAS_TXN_RETRIES)
-			return rc;
-		log_info("replicas_create_manual: retrying after %u: %s", db->last_errno, db->last_error);
-	}
+	return txn_run(db, "replicas_create_manual", 0, replicas_create_manual_step, &c);
 }
 
 /* The allowed moves of the status machine in replicas.h. */
@@ -219,26 +219,26 @@ static enum core_result replicas_report_once(struct db *db, struct arena *a, con
 	return CORE_OK;
 }
 
+struct replicas_report_ctx {
+	struct arena *a;
+	const struct replica_report *in;
+	const struct actor *who;
+	struct replica_row *out;
+	enum replica_report_problem *problem;
+};
+
+static enum core_result replicas_report_step(struct db *db, void *ctx)
+{
+	struct replicas_report_ctx *c = ctx;
+	return replicas_report_once(db, c->a, c->in, c->who, c->out, c->problem);
+}
+
 enum core_result replicas_report(struct db *db, struct arena *a, const struct replica_report *in,
 				 const struct actor *who, struct replica_row *out, enum replica_report_problem *problem)
 {
-	for (int attempt = 0;; attempt++) {
-		enum core_result rc;
-		if (db_begin(db) < 0)
-			return CORE_ERR;
-		rc = replicas_report_once(db, a, in, who, out, problem);
-		if (rc == CORE_OK) {
-			if (db_commit(db) == 0)
-				return rc;
-			rc = CORE_ERR;
-		}
-		/* A duplicate here is a racing report that registered the same instance first: look again. */
-		int retry = rc == CORE_ERR && (db_is_retryable(db) || db_is_duplicate(db));
-		db_rollback(db);
-		if (!retry || attempt + 1 >= REPLICAS_TXN_RETRIES)
-			return rc;
-		log_info("replicas_report: retrying after %u: %s", db->last_errno, db->last_error);
-	}
+	struct replicas_report_ctx c = { a, in, who, out, problem };
+	/* A duplicate here is a racing report that registered the same instance first: look again. */
+	return txn_run(db, "replicas_report", TXN_RETRY_DUPLICATE, replicas_report_step, &c);
 }
 
 enum core_result replicas_promote(struct db *db, struct arena *a, const struct replica_agent *ag,

@@ -16,7 +16,6 @@
 #include "core/db_replicas.h"
 #include "core/result.h"
 
-#define REPLICAS_TXN_RETRIES 8
 #define REPLICAS_COMMAND_TTL_S 1800
 
 struct replica_launched {

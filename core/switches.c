@@ -6,8 +6,8 @@
 #include "core/db.h"
 #include "core/db_commands.h"
 #include "core/db_notify.h"
+#include "core/txn.h"
 #include "common/arena.h"
-#include "common/log.h"
 
 #include <json-c/json.h>
 #include <stdlib.h>
@@ -30,25 +30,6 @@ static double switches_price(double reported, const char *stored)
 {
 	return reported >= 0 ? reported : stored ? strtod(stored, NULL) : -1;
 }
-
-/* Runs once() in a transaction, retrying deadlocks and the duplicates a racing writer causes. */
-#define SWITCHES_RUN(name, call)                                                              \
-	for (int attempt = 0;; attempt++) {                                                   \
-		enum core_result rc;                                                          \
-		if (db_begin(db) < 0)                                                         \
-			return CORE_ERR;                                                      \
-		rc = call;                                                                    \
-		if (rc == CORE_OK || rc == CORE_CREATED) {                                    \
-			if (db_commit(db) == 0)                                               \
-				return rc;                                                    \
-			rc = CORE_ERR;                                                        \
-		}                                                                             \
-		int retry = rc == CORE_ERR && (db_is_retryable(db) || db_is_duplicate(db));   \
-		db_rollback(db);                                                              \
-		if (!retry || attempt + 1 >= SWITCHES_TXN_RETRIES)                            \
-			return rc;                                                            \
-		log_info(name ": retrying after %u: %s", db->last_errno, db->last_error);     \
-	}
 
 static enum core_result switches_report_once(struct db *db, struct arena *a, const struct switch_report *in,
 					     const struct actor *who, struct switch_outcome *out)
@@ -241,10 +222,24 @@ static enum core_result switches_report_once(struct db *db, struct arena *a, con
 	return CORE_CREATED;
 }
 
+struct switches_report_ctx {
+	struct arena *a;
+	const struct switch_report *in;
+	const struct actor *who;
+	struct switch_outcome *out;
+};
+
+static enum core_result switches_report_step(struct db *db, void *ctx)
+{
+	struct switches_report_ctx *c = ctx;
+	return switches_report_once(db, c->a, c->in, c->who, c->out);
+}
+
 enum core_result switches_report(struct db *db, struct arena *a, const struct switch_report *in,
 				 const struct actor *who, struct switch_outcome *out)
 {
-	SWITCHES_RUN("switches_report", switches_report_once(db, a, in, who, out))
+	struct switches_report_ctx c = { a, in, who, out };
+	return txn_run(db, "switches_report", TXN_RETRY_DUPLICATE, switches_report_step, &c);
 }
 
 static enum core_result switches_register_once(struct db *db, struct arena *a, const struct instance_registration *in,
@@ -320,11 +315,26 @@ static enum core_result switches_register_once(struct db *db, struct arena *a, c
 	return known ? CORE_OK : CORE_CREATED;
 }
 
+struct switches_register_ctx {
+	struct arena *a;
+	const struct instance_registration *in;
+	const struct actor *who;
+	const char **role;
+	struct switch_refusal *why;
+};
+
+static enum core_result switches_register_step(struct db *db, void *ctx)
+{
+	struct switches_register_ctx *c = ctx;
+	return switches_register_once(db, c->a, c->in, c->who, c->role, c->why);
+}
+
 enum core_result switches_register_instance(struct db *db, struct arena *a, const struct instance_registration *in,
 					    const struct actor *who, const char **role, struct switch_refusal *why)
 {
+	struct switches_register_ctx c = { a, in, who, role, why };
 	memset(why, 0, sizeof(*why));
-	SWITCHES_RUN("switches_register_instance", switches_register_once(db, a, in, who, role, why))
+	return txn_run(db, "switches_register_instance", TXN_RETRY_DUPLICATE, switches_register_step, &c);
 }
 
 static enum core_result switches_request_once(struct db *db, struct arena *a, const struct switch_request *in,
@@ -371,9 +381,24 @@ static enum core_result switches_request_once(struct db *db, struct arena *a, co
 	return rc == CORE_DUPLICATE ? CORE_OK : (enum core_result)rc;
 }
 
+struct switches_request_ctx {
+	struct arena *a;
+	const struct switch_request *in;
+	const struct actor *who;
+	char *command_id; /* UUID_STR_LEN + 1 bytes */
+	struct switch_refusal *why;
+};
+
+static enum core_result switches_request_step(struct db *db, void *ctx)
+{
+	struct switches_request_ctx *c = ctx;
+	return switches_request_once(db, c->a, c->in, c->who, c->command_id, c->why);
+}
+
 enum core_result switches_request(struct db *db, struct arena *a, const struct switch_request *in,
 				  const struct actor *who, char command_id[UUID_STR_LEN + 1], struct switch_refusal *why)
 {
+	struct switches_request_ctx c = { a, in, who, command_id, why };
 	memset(why, 0, sizeof(*why));
-	SWITCHES_RUN("switches_request", switches_request_once(db, a, in, who, command_id, why))
+	return txn_run(db, "switches_request", TXN_RETRY_DUPLICATE, switches_request_step, &c);
 }

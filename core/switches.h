@@ -17,8 +17,6 @@
 #include "core/db_switches.h"
 #include "core/result.h"
 
-#define SWITCHES_TXN_RETRIES 8
-
 /* Why an operation was refused: a message and the body field it is about. */
 struct switch_refusal {
 	const char *message;

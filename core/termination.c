@@ -1,13 +1,11 @@
 /* termination.c - handing zombies out for termination and recording the outcome. */
 #include "core/termination.h"
 #include "core/db.h"
+#include "core/txn.h"
 #include "common/arena.h"
-#include "common/log.h"
 
 #include <json-c/json.h>
 #include <string.h>
-
-#define TERMINATION_TXN_RETRIES 5
 
 static enum core_result termination_hand_out_once(struct db *db, struct arena *a, const char *client_id,
 						  const char *agent_id, const struct actor *who,
@@ -48,25 +46,24 @@ static enum core_result termination_hand_out_once(struct db *db, struct arena *a
 	return CORE_OK;
 }
 
+struct termination_hand_out_ctx {
+	struct arena *a;
+	const char *client_id, *agent_id;
+	const struct actor *who;
+	struct termination_due *out;
+};
+
+static enum core_result termination_hand_out_step(struct db *db, void *ctx)
+{
+	struct termination_hand_out_ctx *c = ctx;
+	return termination_hand_out_once(db, c->a, c->client_id, c->agent_id, c->who, c->out);
+}
+
 enum core_result termination_hand_out(struct db *db, struct arena *a, const char *client_id, const char *agent_id,
 				      const struct actor *who, struct termination_due *out)
 {
-	for (int attempt = 0;; attempt++) {
-		enum core_result rc;
-		if (db_begin(db) < 0)
-			return CORE_ERR;
-		rc = termination_hand_out_once(db, a, client_id, agent_id, who, out);
-		if (rc == CORE_OK) {
-			if (db_commit(db) == 0)
-				return rc;
-			rc = CORE_ERR;
-		}
-		int retry = rc == CORE_ERR && db_is_retryable(db);
-		db_rollback(db);
-		if (!retry || attempt + 1 >= TERMINATION_TXN_RETRIES)
-			return rc;
-		log_info("termination_hand_out: retrying after %u: %s", db->last_errno, db->last_error);
-	}
+	struct termination_hand_out_ctx c = { a, client_id, agent_id, who, out };
+	return txn_run(db, "termination_hand_out", 0, termination_hand_out_step, &c);
 }
 
 static enum core_result termination_report_once(struct db *db, struct arena *a, const struct termination_report *in,
@@ -108,23 +105,22 @@ static enum core_result termination_report_once(struct db *db, struct arena *a, 
 	return CORE_OK;
 }
 
+struct termination_report_ctx {
+	struct arena *a;
+	const struct termination_report *in;
+	const struct actor *who;
+	const char **role;
+};
+
+static enum core_result termination_report_step(struct db *db, void *ctx)
+{
+	struct termination_report_ctx *c = ctx;
+	return termination_report_once(db, c->a, c->in, c->who, c->role);
+}
+
 enum core_result termination_report(struct db *db, struct arena *a, const struct termination_report *in,
 				     const struct actor *who, const char **role)
 {
-	for (int attempt = 0;; attempt++) {
-		enum core_result rc;
-		if (db_begin(db) < 0)
-			return CORE_ERR;
-		rc = termination_report_once(db, a, in, who, role);
-		if (rc == CORE_OK) {
-			if (db_commit(db) == 0)
-				return rc;
-			rc = CORE_ERR;
-		}
-		int retry = rc == CORE_ERR && db_is_retryable(db);
-		db_rollback(db);
-		if (!retry || attempt + 1 >= TERMINATION_TXN_RETRIES)
-			return rc;
-		log_info("termination_report: retrying after %u: %s", db->last_errno, db->last_error);
-	}
+	struct termination_report_ctx c = { a, in, who, role };
+	return txn_run(db, "termination_report", 0, termination_report_step, &c);
 }
