@@ -246,6 +246,7 @@ spot_up() {
   stack_pool
   stack_nginx
   wait_for "/health" 30 stack_health || die "https://127.0.0.1:$PORT/health does not answer; see $DIR/log/"
+  stack_sim_up
   [ $new_token -eq 1 ] && say "created an admin token (first start)"
   cat <<MSG
 
@@ -261,6 +262,7 @@ MSG
 
 spot_down() {
   stack_parse_args "$@"
+  stack_sim_down
   stop_pid "$DIR/run/nginx.master.pid" nginx 20
   stop_pid "$DIR/run/pool.pid" multiwatch 20
   stop_pid "$DIR/run/mariadbd.pid" mariadbd 120
@@ -288,6 +290,7 @@ spot_status() {
   fi
   status_line "$DIR/run/pool.pid" multiwatch pool "$workers"
   status_line "$DIR/run/nginx.master.pid" nginx nginx "https://127.0.0.1:$port"
+  stack_sim_status
   if [ -n "$port" ] && stack_health; then
     echo "health     ok       https://127.0.0.1:$port/health answers 200"
   else
