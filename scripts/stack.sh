@@ -244,6 +244,7 @@ spot_up() {
     || { tail -n 5 "$DIR/log/migrate.log" >&2; die "migrations failed; see $DIR/log/migrate.log"; }
   stack_tls
   stack_pool
+  stack_jobs_up
   stack_nginx
   wait_for "/health" 30 stack_health || die "https://127.0.0.1:$PORT/health does not answer; see $DIR/log/"
   stack_sim_up
@@ -264,6 +265,7 @@ spot_down() {
   stack_parse_args "$@"
   stack_sim_down
   stop_pid "$DIR/run/nginx.master.pid" nginx 20
+  stack_jobs_down
   stop_pid "$DIR/run/pool.pid" multiwatch 20
   stop_pid "$DIR/run/mariadbd.pid" mariadbd 120
   say "stopped everything ./spot up started in $DIR (data kept)"
@@ -290,6 +292,7 @@ spot_status() {
   fi
   status_line "$DIR/run/pool.pid" multiwatch pool "$workers"
   status_line "$DIR/run/nginx.master.pid" nginx nginx "https://127.0.0.1:$port"
+  stack_jobs_status
   stack_sim_status
   if [ -n "$port" ] && stack_health; then
     echo "health     ok       https://127.0.0.1:$port/health answers 200"
