@@ -218,6 +218,10 @@ per10k() { awk -v t="$1" -v hz="$CLK_TCK" -v n="$2" 'BEGIN {if (n > 0) printf "%
 
 RAW=$BDIR/bench/raw
 mkdir -p "$RAW"
+# child_secs: user+sys seconds of the finished children of this shell (the load generator: wrk or the ceiling client).
+# (`times` must run in this shell, not in a $(...) subshell, to see them.)
+child_secs() { times > "$RAW/.times"; tail -n 1 "$RAW/.times" | awk '{n = 0; for (i = 1; i <= 2; i++) {split($i, t, /m|s/); n += t[1] * 60 + t[2]}; printf "%.2f", n}'; }
+declare -A R_CLIENT
 declare -A R_CMD R_RPS R_P50 R_P99 R_REQ R_ERR R_SECS R_CPU R_SPLIT R_DB R_NOTE R_TICKS
 RUNS=()
 
@@ -230,8 +234,13 @@ measure() {
   for part in "${PARTS[@]}"; do before[$part]=0; done
   bs=$(db_status)
   for kv in $(ticks_now); do before[${kv%%=*}]=${kv#*=}; done
+  local c0 c1
+  child_secs > "$RAW/.c0"
   "$@" > "$out" 2>&1 || { cat "$out" >&2; die "$key: $1 failed"; }
+  child_secs > "$RAW/.c1"
+  c0=$(cat "$RAW/.c0") c1=$(cat "$RAW/.c1")
   for kv in $(ticks_now); do after[${kv%%=*}]=${kv#*=}; done
+  R_CLIENT[$key]=$(awk -v a="$c0" -v b="$c1" 'BEGIN {printf "%.2f", b - a}')
   as=$(db_status)
   R_TICKS[$key]=""
   for part in "${PARTS[@]}"; do R_TICKS[$key]+="$part=$((after[$part] - before[$part])) "; done
@@ -387,13 +396,13 @@ dirty=$(git -C "$SRC" status --porcelain --untracked-files=no -- core fcgi-app c
 T_TOTAL=$(( $(date +%s) - T_START ))
 row() { # row KEY LABEL
   local k=$1
-  echo "| $2 | ${R_RPS[$k]} | ${R_P50[$k]} | ${R_P99[$k]} | ${R_ERR[$k]} | ${R_CPU[$k]} | ${R_SPLIT[$k]} | ${R_REQ[$k]} |"
+  echo "| $2 | ${R_RPS[$k]} | ${R_P50[$k]} | ${R_P99[$k]} | ${R_ERR[$k]} | ${R_CPU[$k]} | ${R_SPLIT[$k]} | $(awk -v s="${R_CLIENT[$k]}" -v n="${R_REQ[$k]}" 'BEGIN {printf "%.3f", s * 10000 / n}') | ${R_REQ[$k]} |"
 }
 dbrow() { # dbrow KEY: database counters per request
   awk -v s="${R_DB[$1]}" -v n="${R_REQ[$1]}" 'BEGIN {
     m = split(s, x, " "); out = ""
     for (i = 1; i <= m; i++) { split(x[i], kv, "="); v[toupper(kv[1])] = kv[2] }
-    printf "%.2f | %.2f | %.2f | %.2f | %.3f", v["HANDLER_READ_KEY"] / n, v["HANDLER_UPDATE"] / n, v["HANDLER_WRITE"] / n, v["QUESTIONS"] / n, v["INNODB_OS_LOG_FSYNCS"] / n }'
+    printf "%.2f | %.2f | %.2f | %.2f | %.3f", v["HANDLER_READ_KEY"] / n, v["HANDLER_UPDATE"] / n, v["HANDLER_WRITE"] / n, v["QUESTIONS"] / n, v["INNODB_DATA_FSYNCS"] / n }'
 }
 {
   awk '/^## Heartbeat \(issue 3\)/ {exit} {print}' "$OUT" | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}'
@@ -413,8 +422,8 @@ dbrow() { # dbrow KEY: database counters per request
   echo "- Runs, in this order: ${RUNS[*]}; wrk runs: ${WARMUP}s warm-up, then \`wrk -t$THREADS -c$CONNS -d${DURATION}s --latency\`; wrk and the ceiling client share the same $(nproc) cores with the server"
   echo "- Server CPU: utime+stime from /proc/PID/stat (CLK_TCK $CLK_TCK) before and after each run: nginx master+workers | spot-fcgi multiwatch+workers | mariadbd | gunicorn master+workers, per 10,000 requests (calls for the ceiling rows; the ceiling client's own CPU is not server CPU)"
   echo
-  echo "| path | req/s | p50 | p99 | errors | server CPU s per 10k req | nginx \\| workers \\| mariadbd \\| gunicorn | requests |"
-  echo "|---|---:|---:|---:|---:|---:|---|---:|"
+  echo "| path | req/s | p50 | p99 | errors | server CPU s per 10k req | of which nginx | spot-fcgi | mariadbd | gunicorn | load generator CPU s per 10k (wrk or the ceiling client; not server) | requests |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
   row ceiling-call "database ceiling: prepared \`CALL spot_heartbeat\`, $DB_THREADS connections"
   row ceiling-update "database reference: prepared heartbeat \`UPDATE instances\` alone, $DB_THREADS connections"
   row heartbeat "nginx+TLS → spot-fcgi heartbeat ($SPOT_WORKERS workers)"
@@ -422,7 +431,7 @@ dbrow() { # dbrow KEY: database counters per request
   echo
   echo "Database work per request (SHOW GLOBAL STATUS deltas / requests):"
   echo
-  echo "| run | Handler_read_key | Handler_update | Handler_write | Questions | redo log fsyncs |"
+  echo "| run | Handler_read_key | Handler_update | Handler_write | Questions | InnoDB fsyncs |"
   echo "|---|---:|---:|---:|---:|---:|"
   for k in ceiling-call ceiling-update heartbeat flask; do echo "| $k | $(dbrow "$k") |"; done
   echo
@@ -432,6 +441,13 @@ dbrow() { # dbrow KEY: database counters per request
   echo "- heartbeat p99 < 15 ms: **${R_P99[heartbeat]} — $V2**"
   echo "- server CPU per 10k heartbeats ≤ 40% of the Flask peer's: ${R_CPU[heartbeat]} s / ${R_CPU[flask]} s = **${CPU_PCT}% — $V3**"
   echo "- errors: spot-fcgi ${R_ERR[heartbeat]}, Flask ${R_ERR[flask]} (non-2xx and socket errors)$ERR_NOTE"
+  echo
+  db_only=$(awk -v s="${R_SPLIT[heartbeat]}" 'BEGIN {split(s, x, " [|] "); print x[3]}')
+  echo "Reading the misses (computed from this run's rows):"
+  echo
+  echo "- mariadbd alone spends $db_only s per 10k C heartbeats = $(pct "$db_only" "${R_CPU[flask]}")% of the Flask peer's whole server CPU (${R_CPU[flask]} s)$(if [ "$(pct "$db_only" "${R_CPU[flask]}")" -ge 40 ]; then echo ": with this much database work per heartbeat the 40% CPU target cannot be met whatever nginx and the workers cost"; else echo ", which leaves only $((40 - $(pct "$db_only" "${R_CPU[flask]}"))) points of the 40% for nginx and the workers"; fi). The same CALL costs mariadbd $(awk -v s="${R_SPLIT[ceiling-call]}" 'BEGIN {split(s, x, " [|] "); print x[3]}') s per 10k in the ceiling run vs $(awk -v s="${R_SPLIT[ceiling-update]}" 'BEGIN {split(s, x, " [|] "); print x[3]}') s for the heartbeat's UPDATE alone (see Handler_read_key/Handler_update per request above: the procedure runs ~7 statements)."
+  echo "- The database is CPU-bound on $(nproc) cores: during the C heartbeat run nginx + workers + wrk take $(awk -v s="${R_SPLIT[heartbeat]}" -v c="${R_CLIENT[heartbeat]}" -v n="${R_REQ[heartbeat]}" 'BEGIN {split(s, x, " [|] "); printf "%.3f", x[1] + x[2] + c * 10000 / n}') s per 10k requests of the same cores the ceiling run gives to mariadbd alone, so the ratio to the ceiling is about mariadbd's share of the CPU per request."
+  echo "- Latency follows throughput (Little's law): $CONNS connections / ${R_RPS[heartbeat]} req/s = $(awk -v c="$CONNS" -v r="${R_RPS[heartbeat]}" 'BEGIN {printf "%.1f", 1000 * c / r}') ms mean time in system; p99 < 15 ms at $CONNS connections needs roughly $(awk -v c="$CONNS" 'BEGIN {printf "%.0f", c / 0.0075}')+ req/s (mean ≈ half the p99), above this run's database ceiling."
   echo
   echo "One heartbeat on each path before the runs (body, status): spot-fcgi \`$C_ANS\`; Flask \`$F_ANS\`"
   echo
@@ -459,11 +475,11 @@ dbrow() { # dbrow KEY: database counters per request
     echo "- Same stack and fleet, after the heartbeat runs; \`bench/pricing.lua\`: \`POST /api/agents/{id}/pricing-report\` with \`{instance_id, role:\"primary\", prices:[20 × {instance_type, az, price, observed_at}]}\` (5 types × 4 AZs of us-east-1), observed_at distinct per report of an agent so every price is a new row; no warm-up"
     echo "- Prices stored = rows added to spot_price_snapshots during the run ($PR_ROWS, in $PR_REPORTS pricing_reports rows) / wrk's duration (${R_SECS[pricing]} s); server CPU per 10k prices stored: $PR_CPU_ROW s"
     echo
-    echo "| path | req/s | p50 | p99 | errors | server CPU s per 10k req | nginx \\| workers \\| mariadbd \\| gunicorn | requests |"
-    echo "|---|---:|---:|---:|---:|---:|---|---:|"
+    echo "| path | req/s | p50 | p99 | errors | server CPU s per 10k req | of which nginx | spot-fcgi | mariadbd | gunicorn | load generator CPU s per 10k (wrk or the ceiling client; not server) | requests |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     row pricing "nginx+TLS → spot-fcgi pricing-report, 20 prices"
     echo
-    echo "Database work per report: $(dbrow pricing) (Handler_read_key | Handler_update | Handler_write | Questions | redo fsyncs)"
+    echo "Database work per report: $(dbrow pricing) (Handler_read_key | Handler_update | Handler_write | Questions | InnoDB fsyncs)"
     echo
     echo "- at least 20,000 prices/s stored: **$PR_RATE prices/s — $V4**"
     echo
