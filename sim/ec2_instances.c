@@ -37,7 +37,14 @@ static void ec2_instances_item(struct sim *sim, struct xmlw *w, const struct sim
 	xmlw_text(w, "instanceId", in->id);
 	xmlw_text(w, "imageId", in->image_id);
 	ec2_instances_state(w, "instanceState", in->state);
-	xmlw_textf(w, "privateDnsName", "ip-%s.ec2.internal", in->private_ip);
+	{
+		char dns[64];
+		size_t k = (size_t)snprintf(dns, sizeof(dns), "ip-%s", in->private_ip);
+		for (size_t j = 3; j < k && j < sizeof(dns); j++)
+			if (dns[j] == '.')
+				dns[j] = '-';
+		xmlw_textf(w, "privateDnsName", "%s.ec2.internal", dns);
+	}
 	xmlw_text(w, "dnsName", "");
 	if (in->state_reason[0])
 		xmlw_text(w, "reason", in->state_reason);
