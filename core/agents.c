@@ -158,29 +158,55 @@ static enum core_result agents_came_online(struct db *db, struct arena *a, const
 	return CORE_OK;
 }
 
+/* Why a heartbeat's write matched nothing: a bad token, another's agent, or an unknown instance. */
+static enum core_result agents_heartbeat_why(struct db *db, struct arena *a, const char *token, const char *agent_id,
+					     const char **missing)
+{
+	struct principal who;
+	struct agent_row ag;
+	int rc = auth_lookup(db, a, token, &who);
+	if (rc <= 0)
+		return rc < 0 ? CORE_ERR : CORE_FORBIDDEN;
+	if (who.kind == PRINCIPAL_AGENT && strcmp(who.agent_id, agent_id)) {
+		*missing = "agent";
+		return CORE_NOT_FOUND;
+	}
+	rc = db_agents_get(db, a, agent_id, &ag);
+	if (rc < 0)
+		return CORE_ERR;
+	*missing = rc == 0 || strcmp(ag.client_id, who.client_id) ? "agent" : "instance_id";
+	return CORE_NOT_FOUND;
+}
+
 enum core_result agents_heartbeat_token(struct db *db, struct arena *a, const char *token, struct heartbeat *hb,
 					const char *trace_id, struct heartbeat_state *state, const char **missing)
 {
 	unsigned char hash[32];
-	struct heartbeat_call call;
-	struct actor who;
+	struct heartbeat_fast_state fs;
+	int matched, rc, came_online = 0;
 
 	*missing = NULL;
-	auth_token_hash(token, hash);
-	if (db_heartbeat_call(db, a, hash, hb->agent_id, hb->instance_id, hb->status, hb->uptime_seconds, &call) < 0)
-		return CORE_ERR;
-	if (!strcmp(call.outcome, "unauthorized"))
-		return CORE_FORBIDDEN;
-	if (strcmp(call.outcome, "ok")) {
-		*missing = !strcmp(call.outcome, "no_agent") ? "agent" : "instance_id";
+	if (!uuid_valid(hb->agent_id)) {
+		*missing = "agent";
 		return CORE_NOT_FOUND;
 	}
-	*state = call.state;
-	hb->client_id = call.client_id;
-	if (call.came_online) {
-		who.type = "agent";
-		who.id = hb->agent_id;
-		who.trace_id = trace_id;
+	auth_token_hash(token, hash);
+	if (db_heartbeat_fast(db, hash, hb->agent_id, hb->instance_id, hb->status, hb->uptime_seconds, &matched) < 0)
+		return CORE_ERR;
+	if (!matched)
+		return agents_heartbeat_why(db, a, token, hb->agent_id, missing);
+	rc = db_heartbeat_fast_state(db, a, hb->agent_id, hb->instance_id, AGENT_LIVENESS_WRITE_S, &fs);
+	if (rc <= 0)
+		return rc < 0 ? CORE_ERR : CORE_NOT_FOUND;
+	*state = fs.state;
+	hb->client_id = fs.client_id;
+	/* The agent row follows its primary, written only when it would otherwise go stale (or is offline). */
+	if (strcmp(state->role, "primary") || (!fs.agent_stale && strcmp(state->agent_status, "offline")))
+		return CORE_OK;
+	if (db_heartbeat_agent(db, hb->agent_id, hb->status, &came_online) < 0)
+		return CORE_ERR;
+	if (came_online) {
+		struct actor who = { .type = "agent", .id = hb->agent_id, .trace_id = trace_id };
 		return agents_came_online(db, a, hb, &who);
 	}
 	return CORE_OK;

@@ -21,6 +21,13 @@
 #define AGENT_COMMAND_POLL_S 15
 #define AGENT_INTERRUPTION_POLL_S 2
 #define AGENT_LIVE_S (2 * AGENT_HEARTBEAT_S)
+/*
+ * agents.last_heartbeat_at follows the primary's heartbeats to within this
+ * many seconds: the fast heartbeat writes the agent row only when it is older
+ * (or the agent is offline). instances.last_heartbeat_at is always exact.
+ * Well under the health monitor's 10-minute offline rule.
+ */
+#define AGENT_LIVENESS_WRITE_S 300
 
 struct json_object;
 
@@ -55,8 +62,9 @@ enum core_result agents_heartbeat(struct db *db, struct arena *a, const struct h
 				  struct heartbeat_state *state);
 
 /*
- * The same heartbeat with the token check folded in: one database round trip
- * (the spot_heartbeat procedure). hb->client_id is filled from the token.
+ * The same heartbeat with the token check folded into its write: two
+ * statements (the write, then the answer), plus the agent row at most every
+ * AGENT_LIVENESS_WRITE_S. hb->client_id is filled from the token.
  * CORE_OK; CORE_FORBIDDEN for a bad token (401); CORE_NOT_FOUND with
  * *missing = "agent" or "instance_id"; CORE_ERR.
  */
