@@ -54,6 +54,7 @@ static const char *const users_columns[] = {
 	"display_name",
 	"is_active",
 	"failed_login_count",
+	"locked_until", /* 0011_user_lockout.sql */
 	"last_login_at",
 	"version",
 	"created_at",
