@@ -8,7 +8,8 @@ spot_test() {
   deps_install "${SPOT_PKGS_RUN[@]}" "${SPOT_PKGS_TEST[@]}"
   say "building build/ and build-asan/"
   spot_build build -DSPOT_SANITIZE=OFF
-  spot_build build-asan -DSPOT_SANITIZE=ON -DSPOT_UNIT_ONLY=ON -DCMAKE_BUILD_TYPE=Debug
+  # Same optimization level as build/, so both see the same warnings (-Werror).
+  spot_build build-asan -DSPOT_SANITIZE=ON -DSPOT_UNIT_ONLY=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
   local rc=0
   say "unit tests under ASan+UBSan (build-asan/)"
   (cd "$SRC/build-asan" && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
