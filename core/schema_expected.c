@@ -252,14 +252,18 @@ static const char *const pricing_canonical_columns[] = {
 	"bucket_start",
 	"price",
 	"ondemand_price",
+	"ondemand_ratio", /* 0012 */
 	"discount_pct",
 	"price_change_pct",
+	"price_change_1h_pct", /* 0012 */
+	"price_change_24h_pct", /* 0012 */
 	"price_mean_24h",
 	"price_min_24h",
 	"price_max_24h",
 	"volatility_1h",
 	"volatility_24h",
 	"interruption_count_24h",
+	"seconds_since_interruption", /* 0012 */
 	"interruption_bucket",
 	"hour_of_day",
 	"day_of_week",
