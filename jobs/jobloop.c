@@ -184,6 +184,9 @@ int jobloop_main(int argc, char **argv, const struct jobloop_job *job)
 
 	if (once) {
 		rc = jobloop_tick(&l) < 0 ? 1 : 0;
+		/* A one-shot run gives its lease back, so the next run (or the loop) need not wait for it to expire. */
+		if (job->singular && db_ensure(&l.db, NULL) == 0)
+			db_jobs_release(&l.db, job->name, l.holder);
 	} else {
 		log_info("%s: running every %ld s as %s", job->name, l.interval_s, l.holder);
 		while (!jobloop_stop) {
