@@ -49,6 +49,9 @@ pid_t agent_proc_start(struct sim *sim, const struct sim_instance *inst)
 	pid_t pid = -1;
 	int rc;
 
+	/* "none": no agent process (benchmarks, seeded replays). */
+	if (sim->set.agent_cmd && !strcmp(sim->set.agent_cmd, "none"))
+		return 0;
 	if (sim->set.agent_cmd && *sim->set.agent_cmd)
 		strbuf_addstr(&cmd, sim->set.agent_cmd);
 	else

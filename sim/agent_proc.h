@@ -17,7 +17,7 @@
 
 #define AGENT_PROC_MAX_ARGS 32
 
-/* Starts the agent of inst; returns its pid, or -1 (logged). */
+/* Starts the agent of inst; returns its pid, 0 when the command is "none", or -1 (logged). */
 pid_t agent_proc_start(struct sim *sim, const struct sim_instance *inst);
 /* SIGKILL and reap. */
 void agent_proc_kill(pid_t pid);

@@ -53,7 +53,69 @@ static struct json_object *control_instances(struct sim *sim)
 		json_object_object_add(o, "launch_time", control_time(in->launch_wall_ms));
 		json_object_object_add(o, "notice_action", in->action[0] ? json_object_new_string(in->action) : NULL);
 		json_object_object_add(o, "notice_time", control_time(in->action_wall_ms));
+		json_object_object_add(o, "notice_shown_time", control_time(in->notice_shown_ms));
 		json_object_object_add(o, "rebalance_time", control_time(in->rebalance_wall_ms));
+		json_object_object_add(o, "interruption_behavior", json_object_new_string(in->behavior[0] ? in->behavior : "terminate"));
+		json_object_object_add(o, "random_interruption_at",
+				       in->random_set ? control_time(clock_wall(&sim->clock, in->random_vt)) : NULL);
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
+/* The market fields of a pool: on-demand price, advisor calibration, interruption rate, price source. */
+static void control_pool_market(struct json_object *o, const struct sim *sim, const struct sim_pool *p)
+{
+	char od[32];
+
+	snprintf(od, sizeof(od), "%.6f", p->calib.on_demand);
+	json_object_object_add(o, "on_demand_price", json_object_new_string(od));
+	json_object_object_add(o, "savings_percent", json_object_new_int(p->calib.savings));
+	json_object_object_add(o, "interruption_frequency", json_object_new_string(prices_bucket_label(p->calib.bucket)));
+	json_object_object_add(o, "advised", json_object_new_boolean(p->calib.advised));
+	json_object_object_add(o, "interruption_rate_per_hour", json_object_new_double(p->rate));
+	json_object_object_add(o, "effective_interruption_rate_per_hour",
+			       json_object_new_double(p->rate * sim->set.interruption_factor));
+	json_object_object_add(o, "price_source", json_object_new_string(p->synthetic ? "synthetic" : "trace"));
+}
+
+/* GET /_sim/on-demand[?region=R]: {"region": {"type": "price"}} for every pool's type. */
+static struct json_object *control_on_demand(struct sim *sim, const char *query)
+{
+	struct json_object *o = json_object_new_object();
+	const char *q = strstr(query, "region=");
+	char want[SIM_NAME_LEN] = "";
+
+	if (q)
+		snprintf(want, sizeof(want), "%.*s", (int)strcspn(q + 7, "&"), q + 7);
+	for (size_t i = 0; i < sim->npools; i++) {
+		const struct sim_pool *p = &sim->pools[i];
+		struct json_object *r;
+		char od[32];
+		if (*want && strcmp(want, p->region))
+			continue;
+		if (!json_object_object_get_ex(o, p->region, &r)) {
+			r = json_object_new_object();
+			json_object_object_add(o, p->region, r);
+		}
+		snprintf(od, sizeof(od), "%.6f", p->calib.on_demand);
+		json_object_object_add(r, p->type, json_object_new_string(od));
+	}
+	return o;
+}
+
+static struct json_object *control_schedule(struct sim *sim)
+{
+	struct json_object *a = json_object_new_array();
+	for (int i = 0; i < sim->nsched; i++) {
+		const struct sim_sched *e = &sim->sched[i];
+		struct json_object *o = json_object_new_object();
+		json_object_object_add(o, "at_seconds", json_object_new_double((double)e->vt_ms / 1000.0));
+		json_object_object_add(o, "at", control_time(clock_wall(&sim->clock, e->vt_ms)));
+		json_object_object_add(o, "az", json_object_new_string(e->az));
+		json_object_object_add(o, "type", json_object_new_string(e->type));
+		json_object_object_add(o, "count", e->count < 0 ? json_object_new_string("all") : json_object_new_int64(e->count));
+		json_object_object_add(o, "done", json_object_new_boolean(e->done));
 		json_object_array_add(a, o);
 	}
 	return a;
@@ -72,6 +134,7 @@ static struct json_object *control_pools(struct sim *sim, int64_t now)
 		json_object_object_add(o, "capacity", json_object_new_int64(p->capacity));
 		json_object_object_add(o, "used", json_object_new_int64(sim_pool_used(sim, p)));
 		json_object_object_add(o, "spot_price", price ? json_object_new_string(price) : NULL);
+		control_pool_market(o, sim, p);
 		json_object_array_add(a, o);
 	}
 	return a;
@@ -120,6 +183,7 @@ static struct json_object *control_events(struct sim *sim, size_t since)
 		struct json_object *o = json_object_new_object();
 		json_object_object_add(o, "seq", json_object_new_int64((int64_t)i));
 		json_object_object_add(o, "time", control_time(e->wall_ms));
+		json_object_object_add(o, "vt_ms", json_object_new_int64(e->vt_ms));
 		json_object_object_add(o, "text", json_object_new_string(e->text));
 		json_object_array_add(a, o);
 	}
@@ -204,6 +268,17 @@ static void control_post_pool(struct sim *sim, const struct http_req *req, struc
 		p->capacity = (long)cap;
 		sim_event(sim, req->now_ms, "pool %s %s: capacity %ld", az, type, p->capacity);
 	}
+	rc = control_get_number(b, "interruption_rate", &cap);
+	if (rc < 0 || (rc && !(cap >= 0 && cap <= 3600))) {
+		json_object_put(b);
+		control_error(resp, 400, "bad_rate", "interruption_rate must be a number of interruptions per instance-hour, 0 to 3600");
+		return;
+	}
+	if (rc) {
+		sim_pool_set_rate(sim, p, cap, req->now_ms);
+		p = sim_pool_get(sim, az, type);
+		sim_event(sim, req->now_ms, "pool %s %s: interruption rate %g per hour", az, type, cap);
+	}
 	if (json_object_object_get_ex(b, "price", &v)) {
 		char price[32];
 		if (json_object_is_type(v, json_type_string))
@@ -217,6 +292,8 @@ static void control_post_pool(struct sim *sim, const struct http_req *req, struc
 			control_error(resp, 400, "bad_price", "price must be a decimal number such as \"0.052000\"");
 			return;
 		}
+		if (p->synthetic)
+			sim_pool_manual(sim, p);
 		sim_event(sim, req->now_ms, "pool %s %s: spot price %s", az, type, price);
 	}
 	json_object_put(b);
@@ -228,6 +305,7 @@ static void control_post_pool(struct sim *sim, const struct http_req *req, struc
 		json_object_object_add(o, "capacity", json_object_new_int64(p->capacity));
 		json_object_object_add(o, "used", json_object_new_int64(sim_pool_used(sim, p)));
 		json_object_object_add(o, "spot_price", price ? json_object_new_string(price) : NULL);
+		control_pool_market(o, sim, p);
 		control_json(resp, 200, o);
 	}
 }
@@ -239,7 +317,7 @@ static void control_post_instance(struct sim *sim, const struct http_req *req, s
 	const char *slash = strchr(rest, '/'), *verb, *action = "terminate";
 	struct sim_instance *in;
 	struct json_object *b, *v;
-	double lead = (double)sim->set.notice_lead_ms / 1000.0;
+	double lead = (double)sim->set.notice_lead_ms / 1000.0, rlead = 0;
 	int rebalance = 0, rc;
 
 	if (!slash || (size_t)(slash - rest) >= sizeof(id)) {
@@ -265,8 +343,12 @@ static void control_post_instance(struct sim *sim, const struct http_req *req, s
 			control_error(resp, 409, "bad_state", "the instance is not running");
 			return;
 		}
+		if (!in->spot) {
+			control_error(resp, 409, "not_spot", "EC2 sends rebalance recommendations to spot instances only");
+			return;
+		}
 		in->rebalance_wall_ms = req->now_ms;
-		sim_event(sim, req->now_ms, "%s: rebalance recommendation", in->id);
+		sim_event(sim, req->now_ms, "%s: rebalance recommendation (on command)", in->id);
 	} else {
 		if (json_object_object_get_ex(b, "action", &v)) {
 			action = json_object_get_string(v);
@@ -285,9 +367,22 @@ static void control_post_instance(struct sim *sim, const struct http_req *req, s
 		}
 		if (json_object_object_get_ex(b, "rebalance", &v))
 			rebalance = json_object_get_boolean(v);
-		if (sim_instance_interrupt(sim, in, action, (long)(lead * 1000), rebalance, req->now_ms) < 0) {
+		rc = control_get_number(b, "rebalance_lead_seconds", &rlead);
+		if (rc < 0 || rlead < 0 || rlead > 86400) {
 			json_object_put(b);
-			control_error(resp, 409, "bad_state", "the instance is not running");
+			control_error(resp, 400, "bad_lead", "rebalance_lead_seconds must be a number from 0 to 86400");
+			return;
+		}
+		if (rc)
+			rebalance = 1;
+		rc = sim_instance_interrupt(sim, in, action, rebalance ? (long)(rlead * 1000) : -1, (long)(lead * 1000),
+					    sim_vt(sim, req->now_ms), req->now_ms, "on command");
+		if (rc < 0) {
+			json_object_put(b);
+			if (rc == -2)
+				control_error(resp, 409, "not_spot", "EC2 interrupts spot instances only");
+			else
+				control_error(resp, 409, "bad_state", "the instance is not running, or has a notice already");
 			return;
 		}
 		json_object_put(b);
@@ -298,9 +393,46 @@ static void control_post_instance(struct sim *sim, const struct http_req *req, s
 		json_object_object_add(o, "state", json_object_new_string(sim_state_name(in->state)));
 		json_object_object_add(o, "notice_action", in->action[0] ? json_object_new_string(in->action) : NULL);
 		json_object_object_add(o, "notice_time", control_time(in->action_wall_ms));
+		json_object_object_add(o, "notice_shown_time", control_time(in->notice_shown_ms));
 		json_object_object_add(o, "rebalance_time", control_time(in->rebalance_wall_ms));
 		control_json(resp, 200, o);
 	}
+}
+
+/* POST /_sim/schedule {"at_seconds" | "in_seconds": N, "az": "*", "type": "*", "count": 1 | "all"} */
+static void control_post_schedule(struct sim *sim, const struct http_req *req, struct http_resp *resp)
+{
+	struct json_object *b = control_body(req, resp), *v;
+	const char *az = "*", *type = "*";
+	double at = -1, in = -1, count = 1;
+	int64_t vt;
+
+	if (!b)
+		return;
+	if (control_get_number(b, "at_seconds", &at) < 0 || control_get_number(b, "in_seconds", &in) < 0 ||
+	    (at < 0 && in < 0) || (at >= 0 && in >= 0) || at > 86400.0 * 3650 || in > 86400.0 * 3650) {
+		json_object_put(b);
+		control_error(resp, 400, "bad_time", "give one of at_seconds (simulated since the start) or in_seconds (from now)");
+		return;
+	}
+	if (json_object_object_get_ex(b, "az", &v))
+		az = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
+	if (json_object_object_get_ex(b, "type", &v))
+		type = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
+	if (json_object_object_get_ex(b, "count", &v) && json_object_is_type(v, json_type_string) &&
+	    !strcmp(json_object_get_string(v), "all"))
+		count = -1;
+	else if (control_get_number(b, "count", &count) < 0 || (count != -1 && (count < 1 || count > SIM_MAX_INSTANCES)))
+		count = 0;
+	vt = at >= 0 ? (int64_t)(at * 1000) : sim_vt(sim, req->now_ms) + (int64_t)(in * 1000);
+	if (sim_schedule_add(sim, vt, az, type, (long)count) < 0) {
+		json_object_put(b);
+		control_error(resp, 400, "bad_schedule", "az and type are names or \"*\", count a number or \"all\"; at most 256 entries");
+		return;
+	}
+	sim_event(sim, req->now_ms, "schedule %d added: start+%.3fs %s %s", sim->nsched, (double)vt / 1000.0, az, type);
+	json_object_put(b);
+	control_json(resp, 201, control_schedule(sim));
 }
 
 void control_handle(struct sim *sim, const struct http_req *req, struct http_resp *resp)
@@ -308,6 +440,7 @@ void control_handle(struct sim *sim, const struct http_req *req, struct http_res
 	const char *r = req->path + strlen(CONTROL_PREFIX);
 
 	snprintf(resp->log, sizeof(resp->log), "control %s %.96s", req->method, req->path);
+	sim_touch(sim, req->now_ms);
 	if (!req->loopback) {
 		control_error(resp, 403, "forbidden", "the control API answers loopback clients only");
 		return;
@@ -323,6 +456,10 @@ void control_handle(struct sim *sim, const struct http_req *req, struct http_res
 			control_json(resp, 200, control_addresses(sim));
 		else if (!strcmp(r, "clock"))
 			control_json(resp, 200, control_clock(sim, req->now_ms));
+		else if (!strcmp(r, "schedule"))
+			control_json(resp, 200, control_schedule(sim));
+		else if (!strcmp(r, "on-demand"))
+			control_json(resp, 200, control_on_demand(sim, req->query));
 		else if (!strcmp(r, "events")) {
 			const char *s = strstr(req->query, "since=");
 			control_json(resp, 200, control_events(sim, s ? strtoul(s + 6, NULL, 10) : 0));
@@ -347,6 +484,8 @@ void control_handle(struct sim *sim, const struct http_req *req, struct http_res
 		json_object_put(b);
 		sim_event(sim, req->now_ms, "clock scale %g", scale);
 		control_json(resp, 200, control_clock(sim, req->now_ms));
+	} else if (!strcmp(r, "schedule")) {
+		control_post_schedule(sim, req, resp);
 	} else if (!strncmp(r, "pools/", 6)) {
 		control_post_pool(sim, req, resp, r + 6);
 	} else if (!strncmp(r, "instances/", 10)) {

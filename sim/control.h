@@ -8,7 +8,11 @@
  *   POST /_sim/clock {"scale": 60}
  *   POST /_sim/pools/<az>/<type> {"price": "0.05", "capacity": 3}
  *   POST /_sim/instances/<id>/interrupt {"action": "terminate", "lead_seconds": 120, "rebalance": true}
- *   POST /_sim/instances/<id>/rebalance   a rebalance recommendation alone
+ *   POST /_sim/instances/<id>/interrupt {..., "rebalance_lead_seconds": 60}  rebalance now, notice 60 s later
+ *   POST /_sim/instances/<id>/rebalance   a rebalance recommendation alone (spot instances only)
+ *   POST /_sim/pools/<az>/<type> {"interruption_rate": 0.5}   random interruptions per instance-hour
+ *   GET  /_sim/schedule; POST /_sim/schedule {"at_seconds" or "in_seconds", "az", "type", "count": N or "all"}
+ *   GET  /_sim/on-demand[?region=R]      on-demand prices of the pools' types, {"region": {"type": "0.096000"}}
  * Errors: {"error": {"code", "message"}} with 400, 403, 404 or 409.
  */
 #ifndef SPOT_SIM_CONTROL_H

@@ -403,6 +403,7 @@ void ec2_api_handle(struct sim *sim, const struct http_req *req, struct http_res
 	c.status = 200;
 	c.action = "-";
 	sim_request_id(sim, c.request_id);
+	sim_touch(sim, req->now_ms);
 	resp->content_type = "text/xml;charset=UTF-8";
 
 	if (strcmp(req->method, "POST") && strcmp(req->method, "GET")) {

@@ -169,7 +169,7 @@ static int ec2_instances_valid_type(const char *t)
 int ec2_instances_run(struct ec2_call *c)
 {
 	struct sim *sim = c->sim;
-	const char *image_id, *type, *az, *market, *token, *ud, *max_price, *tmp;
+	const char *image_id, *type, *az, *market, *token, *ud, *max_price, *tmp, *behavior;
 	const char **groups = NULL, **gnames = NULL;
 	size_t ngroups = 0, ngnames = 0;
 	long min_count, max_count, avail;
@@ -244,9 +244,9 @@ int ec2_instances_run(struct ec2_call *c)
 	if (market && strcmp(market, "spot") && strcmp(market, "capacity-block"))
 		return ec2_error(c, 400, "InvalidParameterValue", "Invalid value '%.32s' for MarketType", market);
 	spot = market && !strcmp(market, "spot");
-	tmp = ec2_param(c, "InstanceMarketOptions.SpotOptions.InstanceInterruptionBehavior");
-	if (tmp && strcmp(tmp, "terminate") && strcmp(tmp, "stop") && strcmp(tmp, "hibernate"))
-		return ec2_error(c, 400, "InvalidParameterValue", "Invalid InstanceInterruptionBehavior '%.32s'", tmp);
+	behavior = ec2_param(c, "InstanceMarketOptions.SpotOptions.InstanceInterruptionBehavior");
+	if (behavior && strcmp(behavior, "terminate") && strcmp(behavior, "stop") && strcmp(behavior, "hibernate"))
+		return ec2_error(c, 400, "InvalidParameterValue", "Invalid InstanceInterruptionBehavior '%.32s'", behavior);
 	ud = ec2_param(c, "UserData");
 	if (ud && ec2_base64_decode(ud, &user_data, &ud_len, SIM_MAX_USER_DATA) < 0)
 		return ec2_error(c, 400, "InvalidParameterValue", "Invalid BASE64 encoding of user data.");
@@ -333,6 +333,13 @@ int ec2_instances_run(struct ec2_call *c)
 		in->launch_index = (int)k;
 		in->state = SIM_PENDING;
 		in->launch_wall_ms = c->now_ms;
+		in->launch_vt = sim_vt(sim, c->now_ms);
+		snprintf(in->behavior, sizeof(in->behavior), "%s", behavior ? behavior : "terminate");
+		{
+			char key[SIM_ID_LEN + 16];
+			snprintf(key, sizeof(key), "instance:%s", in->id);
+			in->rng = sim_stream(sim, key);
+		}
 		in->due_vt = sim_vt(sim, c->now_ms) + sim->set.boot_delay_ms;
 		in->due = 1;
 		tmp = ec2_param(c, "KeyName");

@@ -193,10 +193,12 @@ void imds_handle(struct sim *sim, const struct http_req *req, struct http_resp *
 			time_format_rfc3339(in->action_wall_ms, ts, sizeof(ts));
 			strbuf_addf(&resp->body, "{\"action\": \"%s\", \"time\": \"%s\"}", in->action, ts);
 			imds_text(resp, "");
-		} else if (!strcmp(m, "spot/termination-time") && in->notice_shown_ms && !strcmp(in->action, "terminate")) {
+		} else if (!strcmp(m, "spot/termination-time") && in->notice_shown_ms && req->now_ms >= in->notice_shown_ms &&
+			   !strcmp(in->action, "terminate")) {
 			time_format_rfc3339(in->action_wall_ms, ts, sizeof(ts));
 			imds_text(resp, ts);
-		} else if (!strcmp(m, "events/recommendations/rebalance") && in->rebalance_wall_ms) {
+		} else if (!strcmp(m, "events/recommendations/rebalance") && in->rebalance_wall_ms &&
+			   req->now_ms >= in->rebalance_wall_ms) {
 			time_format_rfc3339(in->rebalance_wall_ms, ts, sizeof(ts));
 			strbuf_addf(&resp->body, "{\"noticeTime\": \"%s\"}", ts);
 			imds_text(resp, "");

@@ -11,8 +11,15 @@
  *   SPOT_SIM_SEED, SPOT_SIM_SCALE (clock compression, default 1)
  *   SPOT_SIM_ACCESS_KEY_ID, SPOT_SIM_SECRET_ACCESS_KEY
  *   SPOT_SIM_BOOT_DELAY (20), SPOT_SIM_IMAGE_DELAY (60), SPOT_SIM_TERMINATE_DELAY (10),
- *   SPOT_SIM_NOTICE_LEAD (120), SPOT_SIM_CAPACITY (per pool, 20)
- *   SPOT_SIM_AGENT_CMD (default: spot-sim-fake-agent next to spot-sim), SPOT_SIM_AGENT_DIR
+ *   SPOT_SIM_NOTICE_LEAD (120: termination notice -> action), SPOT_SIM_CAPACITY (per pool, 20)
+ *   SPOT_SIM_REBALANCE (1: interruptions begin with a rebalance recommendation),
+ *   SPOT_SIM_REBALANCE_LEAD (60: rebalance recommendation -> termination notice)
+ *   SPOT_SIM_INTERRUPTIONS   scheduled ones: SECONDS[:AZ[:TYPE[:COUNT|all]]], comma-separated
+ *                            (simulated seconds since the start; AZ and TYPE may be *; COUNT 1)
+ *   SPOT_SIM_INTERRUPTION_FACTOR  multiplies each pool's random rate (Spot Advisor bucket; default 1, 0 none)
+ *   SPOT_SIM_TYPES           types given synthetic pools in every zone (default t3.medium,m5.large,c5.large,r5.large,m6i.large,c6i.large)
+ *   SPOT_SIM_ADVISOR_FILE    Spot Advisor JSON (default: the shared testdata's; "" none)
+ *   SPOT_SIM_AGENT_CMD (default: spot-sim-fake-agent next to spot-sim; "none": no agent processes), SPOT_SIM_AGENT_DIR
  */
 #include "sim/server.h"
 #include "sim/sim.h"
@@ -95,8 +102,30 @@ static int main_settings(const struct config *cfg, struct sim_settings *s)
 	    main_seconds(cfg, "SPOT_SIM_IMAGE_DELAY", 60, &s->image_delay_ms) < 0 ||
 	    main_seconds(cfg, "SPOT_SIM_TERMINATE_DELAY", 10, &s->terminate_delay_ms) < 0 ||
 	    main_seconds(cfg, "SPOT_SIM_NOTICE_LEAD", 120, &s->notice_lead_ms) < 0 ||
-	    main_seconds(cfg, "SPOT_SIM_REBALANCE_LEAD", 0, &s->rebalance_lead_ms) < 0)
+	    main_seconds(cfg, "SPOT_SIM_REBALANCE_LEAD", 60, &s->rebalance_lead_ms) < 0)
 		return -1;
+	{
+		const char *rb = config_get(cfg, "SPOT_SIM_REBALANCE", "1");
+		if (strcmp(rb, "0") && strcmp(rb, "1"))
+			return log_err("main: SPOT_SIM_REBALANCE: expected 0 or 1");
+		s->rebalance = !strcmp(rb, "1");
+	}
+	d = strtod(config_get(cfg, "SPOT_SIM_INTERRUPTION_FACTOR", "1"), &end);
+	if (*end || !(d >= 0 && d <= 1e9))
+		return log_err("main: SPOT_SIM_INTERRUPTION_FACTOR: expected a number from 0");
+	s->interruption_factor = d;
+	s->interruptions = xstrdup(config_get(cfg, "SPOT_SIM_INTERRUPTIONS", ""));
+	s->types = xstrdup(config_get(cfg, "SPOT_SIM_TYPES", "t3.medium,m5.large,c5.large,r5.large,m6i.large,c6i.large"));
+	{
+		/* The advisor data sits next to the default traces: .../testdata/spot-advisor/. */
+		struct strbuf adv = STRBUF_INIT;
+		const char *mark = strstr(SPOT_SIM_DEFAULT_PRICES, "/spot-prices/");
+		if (mark)
+			strbuf_addf(&adv, "%.*s/spot-advisor/spot-advisor-data.json", (int)(mark - SPOT_SIM_DEFAULT_PRICES),
+				    SPOT_SIM_DEFAULT_PRICES);
+		s->advisor_file = xstrdup(config_get(cfg, "SPOT_SIM_ADVISOR_FILE", adv.buf));
+		strbuf_release(&adv);
+	}
 	if (config_get_long(cfg, "SPOT_SIM_CAPACITY", 20, 0, 1000000, &s->capacity, err, sizeof(err)) < 0)
 		return log_err("main: %s", err);
 	s->agent_cmd = config_get(cfg, "SPOT_SIM_AGENT_CMD", NULL) ? xstrdup(config_get(cfg, "SPOT_SIM_AGENT_CMD", NULL))
@@ -123,6 +152,9 @@ static void main_settings_free(struct sim_settings *s)
 	free(s->access_key_id);
 	free(s->secret_access_key);
 	free(s->agent_cmd);
+	free(s->interruptions);
+	free(s->types);
+	free(s->advisor_file);
 	free(s->agent_dir);
 	free(s->ec2_url);
 }

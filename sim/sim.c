@@ -8,6 +8,7 @@
 #include "common/xalloc.h"
 
 #include <limits.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,12 +27,33 @@ static const struct {
 	{ "ami-0a1b2c3d4e5f60003", "debian-12-amd64-20250101-1980", "Debian 12 (20250101-1980)" },
 };
 
-uint64_t sim_rand(struct sim *sim)
+uint64_t sim_stream_next(uint64_t *state)
 {
-	uint64_t z = (sim->rng += 0x9e3779b97f4a7c15ULL);
+	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
 	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
 	return z ^ (z >> 31);
+}
+
+uint64_t sim_rand(struct sim *sim)
+{
+	return sim_stream_next(&sim->rng);
+}
+
+uint64_t sim_stream(const struct sim *sim, const char *key)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;	/* FNV-1a */
+
+	for (const unsigned char *p = (const unsigned char *)key; *p; p++)
+		h = (h ^ *p) * 0x100000001b3ULL;
+	h ^= sim->set.seed * 0x9e3779b97f4a7c15ULL;
+	sim_stream_next(&h);
+	return h;
+}
+
+double sim_stream_unit(uint64_t *state)
+{
+	return ((double)(sim_stream_next(state) >> 11) + 0.5) / 9007199254740992.0;
 }
 
 void sim_new_id(struct sim *sim, const char *prefix, int n, char *out, size_t size)
@@ -62,6 +84,7 @@ void sim_event(struct sim *sim, int64_t now_ms, const char *fmt, ...)
 	va_list ap;
 
 	e->wall_ms = now_ms;
+	e->vt_ms = clock_vt(&sim->clock, now_ms);
 	va_start(ap, fmt);
 	vsnprintf(e->text, sizeof(e->text), fmt, ap);
 	va_end(ap);
@@ -72,6 +95,13 @@ void sim_event(struct sim *sim, int64_t now_ms, const char *fmt, ...)
 int64_t sim_vt(const struct sim *sim, int64_t now_ms)
 {
 	return clock_vt(&sim->clock, now_ms);
+}
+
+void sim_touch(struct sim *sim, int64_t now_ms)
+{
+	int64_t vt = sim_vt(sim, now_ms);
+	if (vt > sim->last_vt)
+		sim->last_vt = vt;
 }
 
 int64_t sim_wall_after(const struct sim *sim, int64_t now_ms, long delay_ms)
@@ -159,9 +189,32 @@ int sim_init(struct sim *sim, struct sim_settings *s, int64_t now_ms)
 		}
 	}
 	qsort(sim->azs, (size_t)sim->nazs, SIM_NAME_LEN, sim_az_cmp);
-	/* Pools: every (AZ, type) of the traces. */
+	/* Spot Advisor data calibrates on-demand prices, synthetic prices and interruption rates. */
+	if (s->advisor_file && *s->advisor_file) {
+		const char *regs[SIM_MAX_REGIONS];
+		long n_adv;
+		for (int r = 0; r < sim->nregions; r++)
+			regs[r] = sim->regions[r];
+		n_adv = prices_advisor_load(&sim->advisor, s->advisor_file, regs, (size_t)sim->nregions, err, sizeof(err));
+		if (n_adv < 0)
+			log_warn("sim_init: %s; using default calibration", err);
+		else
+			log_info("sim_init: %ld Spot Advisor entries from %s", n_adv, s->advisor_file);
+	}
+	sim->last_vt = 0;
+	/* Pools: every (AZ, type) of the traces, then the configured types in every zone (synthetic). */
 	for (size_t i = 0; i < sim->prices.nseries; i++)
 		sim_pool_get(sim, sim->prices.series[i].az, sim->prices.series[i].type);
+	files = xstrdup(s->types ? s->types : "");
+	save = NULL;
+	for (char *t = strtok_r(files, ", ", &save); t; t = strtok_r(NULL, ", ", &save))
+		for (int a = 0; a < sim->nazs; a++)
+			if (!sim_pool_get(sim, sim->azs[a], t))
+				log_warn("sim_init: no pool for %s in %s", t, sim->azs[a]);
+	free(files);
+	if (sim_schedule_parse(sim, s->interruptions) < 0) {
+		return log_err("sim_init: SPOT_SIM_INTERRUPTIONS: expected SECONDS[:AZ[:TYPE[:COUNT|all]]], comma-separated");
+	}
 	/* Base images in every region. */
 	for (int r = 0; r < sim->nregions; r++)
 		for (size_t i = 0; i < sizeof(sim_base_images) / sizeof(sim_base_images[0]); i++) {
@@ -212,6 +265,7 @@ void sim_release(struct sim *sim)
 	free(sim->idem);
 	free(sim->pools);
 	prices_release(&sim->prices);
+	prices_advisor_release(&sim->advisor);
 	pthread_mutex_destroy(&sim->lock);
 }
 
@@ -250,6 +304,22 @@ struct sim_pool *sim_pool_get(struct sim *sim, const char *az, const char *type)
 	snprintf(p->type, sizeof(p->type), "%s", type);
 	prices_az_region(az, p->region, sizeof(p->region));
 	p->capacity = sim->set.capacity;
+	prices_calibrate(&sim->advisor, p->region, type, &p->calib);
+	p->rate = p->calib.rate;
+	/* No trace for the pool: its prices are generated, from a week before the start on. */
+	if (prices_current(&sim->prices, az, type, "Linux/UNIX", INT64_MAX) == NULL &&
+	    prices_current(&sim->prices, az, type, "Linux/UNIX (Amazon VPC)", INT64_MAX) == NULL) {
+		char key[2 * SIM_NAME_LEN + 16];
+		uint64_t st;
+		double az_factor;
+		snprintf(key, sizeof(key), "price:%s/%s", az, type);
+		st = sim_stream(sim, key);
+		az_factor = 0.92 + 0.16 * sim_stream_unit(&st);	/* zones differ a little */
+		prices_synth_init(&p->synth, &p->calib, st, az_factor, -SIM_SYNTH_HISTORY_MS);
+		p->synthetic = 1;
+		if (prices_synth_extend(&sim->prices, &p->synth, az, type, sim->last_vt) < 0)
+			p->synthetic = 0;
+	}
 	return p;
 }
 
@@ -426,26 +496,179 @@ void sim_instance_shutdown(struct sim *sim, struct sim_instance *inst, int stop,
 	sim_event(sim, now_ms, "%s: %s (%s)", inst->id, sim_state_name(inst->state), reason);
 }
 
-int sim_instance_interrupt(struct sim *sim, struct sim_instance *inst, const char *action, long lead_ms,
-			   int rebalance, int64_t now_ms)
+/* "+123.456s" style offsets keep wall-clock stamps out of the event log, so seeded runs compare equal. */
+static double sim_secs(int64_t ms)
 {
+	return (double)ms / 1000.0;
+}
+
+int sim_instance_interrupt(struct sim *sim, struct sim_instance *inst, const char *action, long rebalance_lead_ms,
+			   long notice_lead_ms, int64_t start_vt, int64_t now_ms, const char *why)
+{
+	int64_t notice_vt = start_vt + (rebalance_lead_ms > 0 ? rebalance_lead_ms : 0);
+	int64_t base = !strncmp(why, "random", 6) ? inst->launch_vt : 0;
+
 	if (inst->state != SIM_RUNNING && inst->state != SIM_PENDING)
+		return -1;
+	if (!inst->spot)
+		return -2;
+	if (inst->action_wall_ms)
 		return -1;
 	if (strcmp(action, "terminate") && strcmp(action, "stop") && strcmp(action, "hibernate"))
 		return -1;
-	if (rebalance && !inst->rebalance_wall_ms)
-		inst->rebalance_wall_ms = now_ms;
+	if (rebalance_lead_ms >= 0 && !inst->rebalance_wall_ms)
+		inst->rebalance_wall_ms = clock_wall(&sim->clock, start_vt);
 	snprintf(inst->action, sizeof(inst->action), "%s", action);
-	inst->notice_shown_ms = now_ms;
+	inst->notice_shown_ms = clock_wall(&sim->clock, notice_vt);
 	/* The stated deadline is whole seconds (the IMDS payload has no fraction); round up. */
-	inst->action_wall_ms = (sim_wall_after(sim, now_ms, lead_ms) + 999) / 1000 * 1000;
-	{
-		char ts[32];
-		time_format_rfc3339(inst->action_wall_ms, ts, sizeof(ts));
-		sim_event(sim, now_ms, "%s: interruption notice: %s at %s%s", inst->id, action, ts,
-			  rebalance ? " (after a rebalance recommendation)" : "");
-	}
+	inst->action_wall_ms = (clock_wall(&sim->clock, notice_vt + notice_lead_ms) + 999) / 1000 * 1000;
+	inst->random_set = 0;
+	if (rebalance_lead_ms >= 0)
+		sim_event(sim, now_ms, "%s: interruption (%s): rebalance at %s+%.3fs, notice at +%.3fs, %s at +%.3fs", inst->id,
+			  why, base ? "launch" : "start", sim_secs(start_vt - base), sim_secs(notice_vt - base), action,
+			  sim_secs(notice_vt + notice_lead_ms - base));
+	else
+		sim_event(sim, now_ms, "%s: interruption (%s): notice at %s+%.3fs, %s at +%.3fs", inst->id, why,
+			  base ? "launch" : "start", sim_secs(notice_vt - base), action,
+			  sim_secs(notice_vt + notice_lead_ms - base));
 	return 0;
+}
+
+void sim_instance_plan_random(struct sim *sim, struct sim_instance *inst, int64_t from_vt)
+{
+	struct sim_pool *pool;
+	double rate, hours;
+
+	inst->random_set = 0;
+	if (!inst->spot || inst->action_wall_ms || (inst->state != SIM_RUNNING && inst->state != SIM_PENDING))
+		return;
+	pool = sim_pool_get(sim, inst->az, inst->type);
+	rate = pool ? pool->rate * sim->set.interruption_factor : 0;
+	if (!(rate > 0))
+		return;
+	/* Exponential waiting time: interruptions of one instance are a Poisson process of the pool's rate. */
+	hours = -log(sim_stream_unit(&inst->rng)) / rate;
+	if (hours > 24.0 * 365 * 100)
+		return;
+	inst->random_vt = from_vt + (int64_t)(hours * 3600000.0);
+	inst->random_set = 1;
+}
+
+void sim_pool_set_rate(struct sim *sim, struct sim_pool *pool, double rate, int64_t now_ms)
+{
+	int64_t vt = sim_vt(sim, now_ms);
+	char az[SIM_NAME_LEN], type[SIM_NAME_LEN];
+
+	pool->rate = rate;
+	snprintf(az, sizeof(az), "%s", pool->az);
+	snprintf(type, sizeof(type), "%s", pool->type);
+	/* Memoryless, so re-drawing from now is the same process at the new rate. */
+	for (size_t i = 0; i < sim->ninstances; i++) {
+		struct sim_instance *in = &sim->instances[i];
+		if (in->state == SIM_RUNNING && !strcmp(in->az, az) && !strcmp(in->type, type))
+			sim_instance_plan_random(sim, in, vt);
+	}
+}
+
+void sim_pool_manual(struct sim *sim, struct sim_pool *pool)
+{
+	(void)sim;
+	pool->synthetic = 0;
+}
+
+int sim_schedule_add(struct sim *sim, int64_t vt_ms, const char *az, const char *type, long count)
+{
+	struct sim_sched *e;
+
+	if (sim->nsched >= SIM_MAX_SCHEDULE || !*az || !*type || strlen(az) >= SIM_NAME_LEN ||
+	    strlen(type) >= SIM_NAME_LEN || count == 0 || count < -1)
+		return -1;
+	e = &sim->sched[sim->nsched++];
+	memset(e, 0, sizeof(*e));
+	e->vt_ms = vt_ms;
+	snprintf(e->az, sizeof(e->az), "%s", az);
+	snprintf(e->type, sizeof(e->type), "%s", type);
+	e->count = count;
+	return 0;
+}
+
+int sim_schedule_parse(struct sim *sim, const char *spec)
+{
+	char *copy, *save = NULL;
+	int rc = 0;
+
+	if (!spec || !*spec)
+		return 0;
+	copy = xstrdup(spec);
+	for (char *item = strtok_r(copy, ", ", &save); item && !rc; item = strtok_r(NULL, ", ", &save)) {
+		char *f[4] = { NULL, NULL, NULL, NULL }, *p = item, *end;
+		int nf = 0;
+		double secs;
+		long count = 1;
+		while (p && nf < 4) {
+			f[nf++] = p;
+			p = strchr(p, ':');
+			if (p)
+				*p++ = 0;
+		}
+		secs = strtod(f[0], &end);
+		if (p || end == f[0] || *end || !(secs >= 0 && secs <= 86400.0 * 3650)) {
+			rc = -1;
+			break;
+		}
+		if (f[3] && strcmp(f[3], "all")) {
+			count = strtol(f[3], &end, 10);
+			if (*end || count < 1 || count > SIM_MAX_INSTANCES) {
+				rc = -1;
+				break;
+			}
+		} else if (f[3]) {
+			count = -1;
+		}
+		rc = sim_schedule_add(sim, (int64_t)(secs * 1000), f[1] && *f[1] ? f[1] : "*", f[2] && *f[2] ? f[2] : "*",
+				      count);
+	}
+	free(copy);
+	return rc;
+}
+
+/* Runs the scheduled interruptions that are due: picks among the running spot instances of the pools, seeded. */
+static void sim_schedule_tick(struct sim *sim, int64_t vt, int64_t now_ms)
+{
+	for (int k = 0; k < sim->nsched; k++) {
+		struct sim_sched *e = &sim->sched[k];
+		size_t *cand, n = 0, hit = 0;
+		char key[32], why[48];
+		uint64_t st;
+		if (e->done || vt < e->vt_ms)
+			continue;
+		e->done = 1;
+		cand = xmalloc(st_mult(sim->ninstances ? sim->ninstances : 1, sizeof(*cand)));
+		for (size_t i = 0; i < sim->ninstances; i++) {
+			const struct sim_instance *in = &sim->instances[i];
+			if (in->spot && in->state == SIM_RUNNING && !in->action_wall_ms &&
+			    (!strcmp(e->az, "*") || !strcmp(e->az, in->az)) && (!strcmp(e->type, "*") || !strcmp(e->type, in->type)))
+				cand[n++] = i;
+		}
+		snprintf(key, sizeof(key), "schedule:%d", k + 1);
+		st = sim_stream(sim, key);
+		snprintf(why, sizeof(why), "schedule %d", k + 1);
+		/* A seeded partial Fisher-Yates shuffle picks which ones. */
+		for (size_t i = 0; i < n && (e->count < 0 || hit < (size_t)e->count); i++) {
+			size_t j = i + (size_t)(sim_stream_next(&st) % (n - i)), t = cand[i];
+			struct sim_instance *in;
+			cand[i] = cand[j];
+			cand[j] = t;
+			in = &sim->instances[cand[i]];
+			if (sim_instance_interrupt(sim, in, in->behavior[0] ? in->behavior : "terminate",
+						   sim->set.rebalance ? sim->set.rebalance_lead_ms : -1, sim->set.notice_lead_ms,
+						   e->vt_ms, now_ms, why) == 0)
+				hit++;
+		}
+		sim_event(sim, now_ms, "schedule %d at start+%.3fs (%s %s): %zu of %zu running spot instances interrupted", k + 1,
+			  sim_secs(e->vt_ms), e->az, e->type, hit, n);
+		free(cand);
+	}
 }
 
 void sim_kill_agents(struct sim *sim)
@@ -461,11 +684,41 @@ void sim_tick(struct sim *sim, int64_t now_ms)
 {
 	int64_t vt = sim_vt(sim, now_ms);
 
+	sim_touch(sim, now_ms);
+	/* Synthetic prices reach the present. */
+	for (size_t i = 0; i < sim->npools; i++) {
+		struct sim_pool *p = &sim->pools[i];
+		if (p->synthetic && p->synth.next_vt <= vt &&
+		    prices_synth_extend(&sim->prices, &p->synth, p->az, p->type, vt) < 0) {
+			p->synthetic = 0;
+			sim_event(sim, now_ms, "pool %s %s: price rows at the limit; its price holds", p->az, p->type);
+		}
+	}
+	sim_schedule_tick(sim, vt, now_ms);
 	for (size_t i = 0; i < sim->ninstances; i++) {
 		struct sim_instance *in = &sim->instances[i];
 		if (in->agent_pid > 0 && agent_proc_exited(in->agent_pid)) {
 			sim_event(sim, now_ms, "%s: agent pid %d exited", in->id, (int)in->agent_pid);
 			in->agent_pid = 0;
+		}
+		if (in->random_set && vt >= in->random_vt && in->state == SIM_RUNNING) {
+			char why[64];
+			struct sim_pool *pool = sim_pool_get(sim, in->az, in->type);
+			snprintf(why, sizeof(why), "random, %.4g per hour", pool ? pool->rate * sim->set.interruption_factor : 0);
+			in->random_set = 0;
+			sim_instance_interrupt(sim, in, in->behavior[0] ? in->behavior : "terminate",
+					       sim->set.rebalance ? sim->set.rebalance_lead_ms : -1, sim->set.notice_lead_ms,
+					       in->random_vt, now_ms, why);
+		}
+		if (in->rebalance_wall_ms && !in->rebalance_logged && now_ms >= in->rebalance_wall_ms &&
+		    (in->state == SIM_RUNNING || in->state == SIM_PENDING)) {
+			in->rebalance_logged = 1;
+			sim_event(sim, now_ms, "%s: rebalance recommendation shown", in->id);
+		}
+		if (in->notice_shown_ms && !in->notice_logged && now_ms >= in->notice_shown_ms &&
+		    (in->state == SIM_RUNNING || in->state == SIM_PENDING)) {
+			in->notice_logged = 1;
+			sim_event(sim, now_ms, "%s: interruption notice shown: %s", in->id, in->action);
 		}
 		if (in->action_wall_ms && now_ms >= in->action_wall_ms &&
 		    (in->state == SIM_RUNNING || in->state == SIM_PENDING)) {
@@ -481,6 +734,9 @@ void sim_tick(struct sim *sim, int64_t now_ms)
 		case SIM_PENDING:
 			in->state = SIM_RUNNING;
 			sim_event(sim, now_ms, "%s: running", in->id);
+			/* From the planned boot time, not this tick's, so a seeded run plans the same offsets. */
+			if (!in->action_wall_ms)
+				sim_instance_plan_random(sim, in, in->due_vt);
 			in->agent_pid = agent_proc_start(sim, in);
 			if (in->agent_pid > 0)
 				sim_event(sim, now_ms, "%s: agent pid %d started", in->id, (int)in->agent_pid);

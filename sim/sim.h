@@ -35,6 +35,8 @@
 #define SIM_NAME_LEN 64
 #define SIM_ACCOUNT_ID "123456789012"
 #define SIM_AMAZON_OWNER_ID "137112412989"
+#define SIM_MAX_SCHEDULE 256		/* scheduled interruptions */
+#define SIM_SYNTH_HISTORY_MS (7 * 86400 * 1000LL)	/* synthetic price history before the start */
 
 enum sim_state {
 	SIM_PENDING = 0,
@@ -64,8 +66,13 @@ struct sim_settings {
 	long boot_delay_ms;		/* simulated ms */
 	long image_delay_ms;
 	long terminate_delay_ms;
-	long notice_lead_ms;
-	long rebalance_lead_ms;
+	long notice_lead_ms;		/* termination notice -> action */
+	long rebalance_lead_ms;		/* rebalance recommendation -> termination notice */
+	int rebalance;			/* interruptions begin with a rebalance recommendation */
+	double interruption_factor;	/* multiplies every pool's random interruption rate; 0: none */
+	char *interruptions;		/* the schedule, "SECONDS[:AZ[:TYPE[:COUNT]]]" items, comma-separated */
+	char *types;			/* types given synthetic pools in every zone, comma-separated */
+	char *advisor_file;		/* Spot Advisor JSON ("" none) */
 	long capacity;			/* default per pool */
 	char *agent_cmd;		/* NULL: the stand-in next to the executable */
 	char *agent_dir;		/* config files and logs of agents */
@@ -77,6 +84,10 @@ struct sim_pool {
 	char az[SIM_NAME_LEN];
 	char type[SIM_NAME_LEN];
 	long capacity;
+	struct prices_calib calib;	/* on-demand price, savings, interruption bucket */
+	double rate;			/* random interruptions per instance-hour (simulated) */
+	int synthetic;			/* prices generated here (no trace, no manual price) */
+	struct prices_synth synth;
 };
 
 struct sim_instance {
@@ -108,6 +119,12 @@ struct sim_instance {
 	int64_t notice_shown_ms;	/* instance-action shown from then on */
 	int64_t action_wall_ms;		/* the stated deadline */
 	char action[16];		/* terminate | stop | hibernate */
+	char behavior[16];		/* InstanceInterruptionBehavior: terminate | stop | hibernate */
+	int rebalance_logged, notice_logged;
+	int64_t launch_vt;
+	int64_t random_vt;		/* a random interruption begins then (simulated) when random_set */
+	int random_set;
+	uint64_t rng;			/* the instance's own seeded stream (random interruptions) */
 	pid_t agent_pid;		/* 0 none */
 };
 
@@ -145,7 +162,17 @@ struct sim_credential {
 
 struct sim_event {
 	int64_t wall_ms;
+	int64_t vt_ms;
 	char text[240];
+};
+
+/* A scheduled interruption: at vt, count (-1: all) running spot instances of the pools matching az/type ("*" any). */
+struct sim_sched {
+	int64_t vt_ms;
+	char az[SIM_NAME_LEN];
+	char type[SIM_NAME_LEN];
+	long count;
+	int done;
 };
 
 struct sim_idem {
@@ -178,9 +205,13 @@ struct sim {
 	size_t ncreds, creds_alloc;
 	struct sim_idem *idem;
 	size_t nidem, idem_alloc;
+	struct sim_sched sched[SIM_MAX_SCHEDULE];
+	int nsched;
+	struct prices_advisor advisor;
 	struct sim_event events[SIM_MAX_EVENTS];
 	size_t nevents_total;		/* events ever logged; the ring keeps the last SIM_MAX_EVENTS */
 	unsigned ip_counter;
+	int64_t last_vt;		/* the latest simulated time seen (tick or request); synthetic prices reach it */
 	char self_exe_dir[4096];
 };
 
@@ -189,11 +220,22 @@ int sim_init(struct sim *sim, struct sim_settings *s, int64_t now_ms);
 void sim_release(struct sim *sim);
 /* Simulated now. */
 int64_t sim_vt(const struct sim *sim, int64_t now_ms);
+/* Notes that wall time now_ms has come (requests call it before they look at the world). */
+void sim_touch(struct sim *sim, int64_t now_ms);
 /* Wall time when simulated delay_ms from now has passed. */
 int64_t sim_wall_after(const struct sim *sim, int64_t now_ms, long delay_ms);
 
-/* Seeded pseudo-random 64 bits (splitmix64). */
+/* Seeded pseudo-random 64 bits (splitmix64) from the global stream (ids, request ids). */
 uint64_t sim_rand(struct sim *sim);
+/*
+ * A stream of its own for one thing (a pool's prices, an instance's
+ * interruptions), derived from the seed and key, so what it draws does not
+ * depend on when other things happened.
+ */
+uint64_t sim_stream(const struct sim *sim, const char *key);
+uint64_t sim_stream_next(uint64_t *state);
+/* Uniform in (0, 1). */
+double sim_stream_unit(uint64_t *state);
 /* Writes prefix + n lowercase hex digits, e.g. ("i-", 17). */
 void sim_new_id(struct sim *sim, const char *prefix, int n, char *out, size_t size);
 /* A request id shaped like a UUID, from the seeded generator. */
@@ -216,9 +258,26 @@ const char *sim_state_name(enum sim_state st);
 int sim_state_code(enum sim_state st);
 /* Starts the shutdown of inst (terminate or stop): kills its agent, schedules the final state. */
 void sim_instance_shutdown(struct sim *sim, struct sim_instance *inst, int stop, const char *reason, int64_t now_ms);
-/* Schedules an interruption: rebalance (optional) now, then a notice with lead_ms (simulated). */
-int sim_instance_interrupt(struct sim *sim, struct sim_instance *inst, const char *action, long lead_ms,
-			   int rebalance, int64_t now_ms);
+/*
+ * Schedules an interruption of a spot instance beginning at simulated start_vt:
+ * a rebalance recommendation then (unless rebalance_lead_ms < 0), the
+ * termination notice rebalance_lead_ms later (or at start_vt), and the action
+ * (terminate, stop, hibernate) notice_lead_ms after the notice. why names the
+ * cause in the event log. Returns 0; -1 when not running or already noticed;
+ * -2 when on-demand (EC2 never interrupts those).
+ */
+int sim_instance_interrupt(struct sim *sim, struct sim_instance *inst, const char *action, long rebalance_lead_ms,
+			   long notice_lead_ms, int64_t start_vt, int64_t now_ms, const char *why);
+/* Plans (or re-plans from from_vt) the random interruption of a running spot instance by its pool's rate. */
+void sim_instance_plan_random(struct sim *sim, struct sim_instance *inst, int64_t from_vt);
+/* Adds a scheduled interruption. Returns 0, or -1 when the schedule is full or the input bad. */
+int sim_schedule_add(struct sim *sim, int64_t vt_ms, const char *az, const char *type, long count);
+/* Parses "SECONDS[:AZ[:TYPE[:COUNT|all]]]" items, comma-separated, into the schedule. */
+int sim_schedule_parse(struct sim *sim, const char *spec);
+/* Sets a pool's random interruption rate (per instance-hour) and re-plans its running spot instances. */
+void sim_pool_set_rate(struct sim *sim, struct sim_pool *pool, double rate, int64_t now_ms);
+/* Stops generating a pool's prices (a price was set by hand). */
+void sim_pool_manual(struct sim *sim, struct sim_pool *pool);
 
 struct sim_image *sim_image_find(struct sim *sim, const char *id);
 struct sim_image *sim_image_add(struct sim *sim);
