@@ -92,7 +92,10 @@ static int jobloop_tick(struct jobloop *l)
 		return 0;
 	}
 	recorded = db_jobs_run_start(&l->db, id, job->name, l->holder, started) == 0;
-	rc = job->tick(&l->db, &l->arena, now, stats, &error);
+	if (job->tick_opts)
+		rc = job->tick_opts(job->opts, &l->db, &l->arena, now, stats, &error);
+	else
+		rc = job->tick(&l->db, &l->arena, now, stats, &error);
 	if (rc != CORE_OK && !error)
 		error = l->db.last_error[0] ? l->db.last_error : "tick failed";
 done:;
@@ -122,9 +125,10 @@ done:;
 	return rc == CORE_OK ? 0 : -1;
 }
 
-static void jobloop_usage(const char *name)
+static void jobloop_usage(const struct jobloop_job *job)
 {
-	fprintf(stderr, "usage: spot-%s [--config FILE] [--once] [--interval SECONDS] [--now RFC3339]\n", name);
+	fprintf(stderr, "usage: spot-%s [--config FILE] [--once] [--interval SECONDS] [--now RFC3339]%s%s\n",
+		job->name, job->usage_extra ? " " : "", job->usage_extra ? job->usage_extra : "");
 }
 
 int jobloop_main(int argc, char **argv, const struct jobloop_job *job)
@@ -161,8 +165,13 @@ int jobloop_main(int argc, char **argv, const struct jobloop_job *job)
 				return 2;
 			}
 		} else {
-			jobloop_usage(job->name);
-			return 2;
+			int prc = job->parse_arg ? job->parse_arg(job->opts, argc, argv, &i) : 1;
+			if (prc < 0)
+				return 2;
+			if (prc > 0) {
+				jobloop_usage(job);
+				return 2;
+			}
 		}
 	}
 	if (config_file && config_load_file(&cfg, config_file, err, sizeof(err)) < 0) {

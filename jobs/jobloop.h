@@ -32,6 +32,20 @@ struct jobloop_job {
 	/* One pass. Returns CORE_OK, or CORE_ERR with db->last_error (or *error) saying why. */
 	enum core_result (*tick)(struct db *db, struct arena *a, int64_t now_ms, struct json_object *stats,
 				 const char **error);
+	/*
+	 * Optional: a job's own options. parse_arg sees every argument the loop
+	 * does not know (argv[*i]); it returns 0 when it took it (advancing *i past
+	 * any value it consumed), 1 when it does not know it (usage error), -1 when
+	 * the value is bad (it printed why). opts is the job's option struct,
+	 * passed to parse_arg and to tick_opts. usage_extra is appended to the
+	 * usage line, e.g. "[--from RFC3339 --to RFC3339]".
+	 */
+	int (*parse_arg)(void *opts, int argc, char **argv, int *i);
+	void *opts;
+	const char *usage_extra;
+	/* Used instead of tick when set: the same pass, with the job's options. */
+	enum core_result (*tick_opts)(void *opts, struct db *db, struct arena *a, int64_t now_ms,
+				      struct json_object *stats, const char **error);
 };
 
 /* Runs the job's command line; returns the process exit code. */
