@@ -4,6 +4,10 @@
 #include "core/clients.h"
 #include "core/idempotency.h"
 #include "fcgi-app/validate.h"
+#include "fcgi-app/mustache.h"
+#include "fcgi-app/pages.h"
+#include "fcgi-app/session.h"
+#include "core/users.h"
 #include "common/config.h"
 #include "common/uuid.h"
 #include "common/digest.h"
@@ -12,6 +16,10 @@
 
 #include <string.h>
 #include <strings.h>
+
+#ifndef SPOT_DEFAULT_TEMPLATES
+#define SPOT_DEFAULT_TEMPLATES "templates"
+#endif
 
 int app_init(struct app *app, const struct config *cfg, struct metrics *metrics, char *err, size_t errsize)
 {
@@ -35,12 +43,48 @@ int app_init(struct app *app, const struct config *cfg, struct metrics *metrics,
 		digest_sha256(token, strlen(token), app->admin_token_hash);
 		app->admin_token_set = 1;
 	}
+	/* Templates are compiled once per worker; a broken one stops the worker with its file and line. */
+	app->templates = mustache_set_new();
+	if (mustache_set_load_dir(app->templates, config_get(cfg, "SPOT_TEMPLATES_DIR", SPOT_DEFAULT_TEMPLATES), err,
+				  errsize) < 0) {
+		mustache_set_free(app->templates);
+		app->templates = NULL;
+		return -1;
+	}
 	return 0;
 }
 
 void app_release(struct app *app)
 {
+	mustache_set_free(app->templates);
+	app->templates = NULL;
 	db_release(&app->db);
+}
+
+int app_form(struct app *app, struct request *req, struct request_error *err)
+{
+	if (app->sess.form_parsed)
+		return 0;
+	if (strncasecmp(req->content_type, "application/x-www-form-urlencoded", 33)) {
+		err->status = 415;
+		err->code = "unsupported_media_type";
+		err->message = "the body must be application/x-www-form-urlencoded";
+		err->field = NULL;
+		return -1;
+	}
+	if (request_parse_urlencoded(req->arena, req->body ? req->body : "", req->body_len, SPOT_MAX_QUERY_PARAMS,
+				     &app->sess.form, &app->sess.nform, err) < 0)
+		return -1;
+	app->sess.form_parsed = 1;
+	return 0;
+}
+
+const char *app_form_get(const struct app *app, const char *name)
+{
+	for (size_t i = 0; i < app->sess.nform; i++)
+		if (!strcmp(app->sess.form[i].key, name))
+			return app->sess.form[i].value;
+	return NULL;
 }
 
 const char *app_bearer(const struct request *req)
@@ -175,6 +219,11 @@ void app_actor(const struct request *req, struct actor *out)
 	out->id = req->who.kind == PRINCIPAL_AGENT	 ? req->who.agent_id
 		  : req->who.kind == PRINCIPAL_CLIENT ? req->who.client_id
 						      : "admin-token";
+	/* A dashboard session acts as its user ("user:<id>", app_session_auth). */
+	if (!strncmp(req->who.caller, "user:", 5)) {
+		out->type = "user";
+		out->id = req->who.caller + 5;
+	}
 	out->trace_id = req->trace_id;
 }
 
@@ -200,8 +249,98 @@ void app_db_error(struct app *app, struct response *res, const char *what)
 	response_error(res, 500, "internal_error", "an internal error occurred; it has been logged", NULL);
 }
 
+/* No usable session: pages go to the login form, everything else gets 401. */
+static void app_no_session(const struct route *r, struct request *req, struct response *res, int clear_cookie)
+{
+	if (clear_cookie) {
+		struct strbuf c = STRBUF_INIT;
+		session_cookie(&c, SESSION_COOKIE, "", 0, 0, NULL);
+		response_header(res, "Set-Cookie", c.buf);
+		strbuf_release(&c);
+	}
+	if ((r->flags & ROUTE_PAGE) && !session_wants_json(req)) {
+		response_text(res, 303, "text/plain", "See /login\n", 11);
+		response_header(res, "Location", "/login");
+		response_header(res, "Cache-Control", "no-store");
+		return;
+	}
+	response_error(res, 401, "unauthorized", "log in first: this needs a dashboard session", NULL);
+}
+
+static void app_refuse(struct app *app, const struct route *r, struct request *req, struct response *res, int status,
+		       const char *code, const char *message, const char *field)
+{
+	if (r->flags & ROUTE_PAGE)
+		pages_error(app, req, res, status, message);
+	else
+		response_error(res, status, code, message, field);
+}
+
+/*
+ * Authenticates a request by its spot_session cookie (DESIGN.md section 5):
+ * a live session, the role the route needs (admin routes: an admin; client
+ * routes: a client user), and the CSRF token on every state-changing method.
+ * Returns 0 with req->who and app->sess set, or -1 with the response written.
+ */
+static int app_session_auth(struct app *app, const struct route *r, struct request *req, struct response *res)
+{
+	const char *cookie = request_cookie(req, SESSION_COOKIE);
+	struct session_row row;
+	int rc;
+
+	if (!cookie) {
+		app_no_session(r, req, res, 0);
+		return -1;
+	}
+	rc = users_session_get(&app->db, req->arena, cookie, &row);
+	if (rc < 0) {
+		app_db_error(app, res, "app_session_auth");
+		return -1;
+	}
+	if (rc == 0) {
+		app_no_session(r, req, res, 1);
+		return -1;
+	}
+	app->sess.active = 1;
+	app->sess.token = cookie;
+	app->sess.row = row;
+	if ((r->flags & ROUTE_AUTH_ADMIN) && strcmp(row.role, "admin")) {
+		app_refuse(app, r, req, res, 403, "forbidden", "this needs an admin login", NULL);
+		return -1;
+	}
+	if ((r->flags & ROUTE_AUTH_CLIENT) && strcmp(row.role, "client")) {
+		app_refuse(app, r, req, res, 403, "forbidden", "this needs a client user's login or the client token",
+			   NULL);
+		return -1;
+	}
+	if (!strcmp(row.role, "admin")) {
+		req->who.kind = PRINCIPAL_ADMIN;
+	} else {
+		req->who.kind = PRINCIPAL_CLIENT;
+		snprintf(req->who.client_id, sizeof(req->who.client_id), "%s", row.client_id ? row.client_id : "");
+	}
+	snprintf(req->who.caller, sizeof(req->who.caller), "user:%s", row.user_id);
+	if (session_method_unsafe(req->method_name)) {
+		struct request_error ferr;
+		const char *header = request_header(req, SESSION_CSRF_HEADER);
+		if (!header && !strncasecmp(req->content_type, "application/x-www-form-urlencoded", 33) &&
+		    app_form(app, req, &ferr) < 0) {
+			app_refuse(app, r, req, res, ferr.status, ferr.code, ferr.message, ferr.field);
+			return -1;
+		}
+		if (!session_csrf_ok(row.csrf_token, session_csrf_presented(header, app->sess.form, app->sess.nform))) {
+			app_refuse(app, r, req, res, 403, "forbidden",
+				   "the CSRF token is missing or wrong; reload the page and try again", SESSION_CSRF_FIELD);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 void app_handle(struct app *app, struct request *req, struct response *res, int *route_index)
 {
+	int use_session;
+
 	struct strbuf allow = STRBUF_INIT;
 	size_t idx;
 	const struct route *r;
@@ -220,6 +359,26 @@ void app_handle(struct app *app, struct request *req, struct response *res, int 
 	}
 	*route_index = (int)idx;
 	r = &app->routes[idx];
+	memset(&app->sess, 0, sizeof(app->sess));
+	/* Session routes, and admin and client routes called with the cookie instead of a bearer token. */
+	use_session = (r->flags & ROUTE_AUTH_SESSION) ||
+		      ((r->flags & (ROUTE_AUTH_ADMIN | ROUTE_AUTH_CLIENT)) && !request_header(req, "Authorization") &&
+		       request_cookie(req, SESSION_COOKIE));
+	if (use_session) {
+		int retry_after;
+		if (!request_cookie(req, SESSION_COOKIE)) {
+			app_no_session(r, req, res, 0);
+			goto out;
+		}
+		if (db_ensure(&app->db, &retry_after) < 0) {
+			response_db_unavailable(res, retry_after);
+			goto out;
+		}
+		if (app_session_auth(app, r, req, res) < 0)
+			goto out;
+		app_run_idempotent(app, r, req, res);
+		goto out;
+	}
 	/* The admin token needs no database; tokens of clients and agents do. */
 	if (r->flags & ROUTE_AUTH_ADMIN) {
 		if (!app_is_admin(app, req)) {

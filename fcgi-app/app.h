@@ -14,8 +14,27 @@
 #include "fcgi-app/response.h"
 #include "fcgi-app/route.h"
 
+#include "core/db_users.h"
+
 struct config;
 struct metrics;
+struct mustache_set;
+struct kv;
+
+/*
+ * The dashboard session of the current request (app_handle fills it when a
+ * route accepted the spot_session cookie; strings live in the request arena).
+ * form holds the parsed application/x-www-form-urlencoded body of a POST,
+ * when there is one.
+ */
+struct app_session {
+	int active;
+	const char *token;        /* the cookie value */
+	struct session_row row;   /* user_id, email, role, client_id, csrf_token */
+	struct kv *form;
+	size_t nform;
+	int form_parsed;          /* the body was a form (form may still be empty) */
+};
 
 struct app {
 	const struct config *cfg;
@@ -26,6 +45,8 @@ struct app {
 	unsigned char admin_token_hash[32];
 	int admin_token_set;
 	uint64_t db_errors_seen, db_reconnects_seen; /* already added to metrics */
+	struct mustache_set *templates; /* compiled at start from SPOT_TEMPLATES_DIR */
+	struct app_session sess;        /* per request; reset by app_handle */
 };
 
 /* Reads settings from cfg (kept by pointer). Returns 0, or -1 with err set. */
@@ -52,6 +73,15 @@ struct vfield;
 struct vresult;
 int app_body(struct request *req, struct response *res, const struct vfield *fields, size_t n, int allow_unknown,
 	     struct vresult *out);
+
+/*
+ * The request's form body (application/x-www-form-urlencoded), parsed once
+ * into app->sess.form. Returns 0 (also for an empty body), or -1 with err
+ * set when the body is not a well-formed form.
+ */
+int app_form(struct app *app, struct request *req, struct request_error *err);
+/* The value of a form field, or NULL. */
+const char *app_form_get(const struct app *app, const char *name);
 
 /* The route table (routes.c). */
 extern const struct route routes_table[];

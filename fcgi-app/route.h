@@ -31,6 +31,15 @@ enum route_flags {
 	 * (req->who.kind stays PRINCIPAL_NONE). The heartbeat uses it.
 	 */
 	ROUTE_AUTH_INLINE = 1 << 6,
+	/*
+	 * A dashboard session (the spot_session cookie) of any role; the handler
+	 * scopes by role and client. ROUTE_AUTH_ADMIN and ROUTE_AUTH_CLIENT routes
+	 * also accept a session (an admin's, a client user's) when the request
+	 * carries no bearer token. Cookie-authenticated POSTs need the CSRF token.
+	 */
+	ROUTE_AUTH_SESSION = 1 << 7,
+	/* An HTML page: no session redirects to /login, errors render as pages (JSON with Accept: application/json). */
+	ROUTE_PAGE = 1 << 8,
 };
 
 

@@ -12,6 +12,7 @@
 #include "fcgi-app/admin_catalog.h"
 #include "fcgi-app/agent_pricing.h"
 #include "fcgi-app/health.h"
+#include "fcgi-app/pages.h"
 
 const struct route routes_table[] = {
 	{ HTTP_GET, "/health", health_live, ROUTE_AUTH_NONE },
@@ -62,6 +63,16 @@ const struct route routes_table[] = {
 	{ HTTP_POST, "/api/client/agents/{aid}/replicas", agent_notices_client_replica,
 	  ROUTE_AUTH_CLIENT | ROUTE_IDEMPOTENT },
 	{ HTTP_POST, "/api/client/agents/{aid}/switch", client_api_switch, ROUTE_AUTH_CLIENT | ROUTE_IDEMPOTENT },
+
+	/* Dashboard: logins, sessions and pages (issue 7; DESIGN.md section 5). */
+	{ HTTP_GET, "/login", pages_login_form, ROUTE_AUTH_NONE },
+	{ HTTP_POST, "/login", pages_login, ROUTE_AUTH_NONE },
+	{ HTTP_POST, "/logout", pages_logout, ROUTE_AUTH_SESSION | ROUTE_PAGE },
+	{ HTTP_GET, "/", pages_overview, ROUTE_AUTH_SESSION | ROUTE_PAGE },
+	{ HTTP_GET, "/agents", pages_agents, ROUTE_AUTH_SESSION | ROUTE_PAGE },
+	{ HTTP_GET, "/agents/{id}", pages_agent, ROUTE_AUTH_SESSION | ROUTE_PAGE },
+	{ HTTP_POST, "/agents/{id}/config", pages_agent_config, ROUTE_AUTH_SESSION | ROUTE_PAGE },
+	{ HTTP_POST, "/api/client/agents/{aid}/config", pages_api_agent_config, ROUTE_AUTH_CLIENT | ROUTE_IDEMPOTENT },
 };
 
 const size_t routes_count = sizeof(routes_table) / sizeof(routes_table[0]);

@@ -8,7 +8,7 @@ SPOT_PKGS_RUN=(gcc make cmake pkg-config libc6-dev
   libjson-c-dev libssl-dev openssl libcurl4-openssl-dev libmicrohttpd-dev libxml2-dev libargon2-dev
   check curl ca-certificates procps passwd)
 # Extra packages for the test suite.
-SPOT_PKGS_TEST=(jq awscli)
+SPOT_PKGS_TEST=(jq awscli chromium nodejs)
 # Extra packages for benchmarks.
 SPOT_PKGS_BENCH=(wrk)
 

@@ -63,6 +63,8 @@ stack_write_env() {
     echo "# Written by ./spot up; read by every spot executable through --config."
     echo "SPOT_URL='https://127.0.0.1:$PORT'"
     echo "SPOT_ADMIN_TOKEN='$ADMIN_TOKEN'"
+    echo "SPOT_ADMIN_EMAIL='$ADMIN_EMAIL'"
+    echo "SPOT_ADMIN_PASSWORD='$ADMIN_PASSWORD'"
     echo "SPOT_DB_HOST='127.0.0.1'"
     echo "SPOT_DB_PORT='$DB_PORT'"
     echo "SPOT_DB_SOCKET='$DIR/run/db/mysqld.sock'"
@@ -204,6 +206,19 @@ stack_nginx() {
   say "started nginx (pid $!) on https://127.0.0.1:$PORT"
 }
 
+# The first admin login (dashboard), idempotent: spot-user leaves an existing login alone.
+# The password goes through a private file, never the command line.
+stack_admin_login() {
+  local pw=$DIR/run/admin-password.tmp
+  ( umask 077; printf '%s\n' "$ADMIN_PASSWORD" > "$pw" )
+  if ! "$BUILD_DIR/spot-user" --config "$ENV_FILE" create --email "$ADMIN_EMAIL" --role admin \
+      --password-file "$pw" >>"$DIR/log/migrate.log" 2>&1; then
+    rm -f "$pw"
+    die "could not create the admin login; see $DIR/log/migrate.log"
+  fi
+  rm -f "$pw"
+}
+
 stack_health() {
   curl -sf --max-time 3 --cacert "$DIR/tls/cert.pem" "https://127.0.0.1:$PORT/health" >/dev/null
 }
@@ -238,10 +253,15 @@ spot_up() {
   ADMIN_TOKEN=$(env_get "$ENV_FILE" SPOT_ADMIN_TOKEN)
   local new_token=0
   [ -n "$ADMIN_TOKEN" ] || { ADMIN_TOKEN=$(rand_hex 32); new_token=1; }
+  ADMIN_EMAIL=$(env_get "$ENV_FILE" SPOT_ADMIN_EMAIL)
+  ADMIN_EMAIL=${ADMIN_EMAIL:-admin@spot.local}
+  ADMIN_PASSWORD=$(env_get "$ENV_FILE" SPOT_ADMIN_PASSWORD)
+  [ -n "$ADMIN_PASSWORD" ] || ADMIN_PASSWORD=$(rand_hex 12)
   stack_write_env
   stack_mariadb
   "$BUILD_DIR/spot-migrate" --config "$ENV_FILE" --wait 60 2>>"$DIR/log/migrate.log" \
     || { tail -n 5 "$DIR/log/migrate.log" >&2; die "migrations failed; see $DIR/log/migrate.log"; }
+  stack_admin_login
   stack_tls
   stack_pool
   stack_jobs_up
@@ -254,6 +274,7 @@ spot_up() {
 Spot Optimizer is up.
   URL:          https://127.0.0.1:$PORT
   Admin token:  $ADMIN_TOKEN
+  Admin login:  $ADMIN_EMAIL  password $ADMIN_PASSWORD   (https://127.0.0.1:$PORT/login)
   Settings:     $ENV_FILE   (set -a; . $ENV_FILE; set +a)
   CA file:      $DIR/tls/cert.pem   (curl --cacert $DIR/tls/cert.pem https://127.0.0.1:$PORT/health)
   Logs:         $DIR/log/

@@ -129,7 +129,8 @@ static const struct {
 	{ "OPTIONS", "/health", NULL, 405, NULL, "method_not_allowed", "Allow: GET, HEAD\r\n", NULL },
 	{ "BREW", "/health", NULL, 405, NULL, "method_not_allowed", "Allow: GET, HEAD\r\n", NULL },
 	{ "GET", "/healthz", NULL, 404, NULL, "not_found", CT_JSON, NULL },
-	{ "GET", "/", NULL, 404, NULL, "not_found", NULL, NULL },
+	/* the overview page: no session cookie goes to the login form, without the database */
+	{ "GET", "/", NULL, 303, "/", NULL, "Location: /login\r\n", NULL },
 	{ "POST", "/nope", NULL, 404, NULL, "not_found", NULL, NULL },
 	/* agent routes look the token up in the database before anything else */
 	{ "GET", "/api/agents/1/config", NULL, 503, "/api/agents/{id}/config", "db_unavailable", "Retry-After: ", NULL },

@@ -1,0 +1,108 @@
+/* db_pages.c - the dashboard's read statements (see db_pages.h). */
+#include "core/db_pages.h"
+
+#define SCOPE(col) "(? IS NULL OR " col " = ?)"
+
+static const char *const db_pages_sql[] = {
+	"SELECT COUNT(*), COALESCE(SUM(savings), 0), COALESCE(SUM(ondemand_cost), 0), COALESCE(SUM(actual_cost), 0) "
+	"FROM savings_snapshots WHERE " SCOPE("client_id") " AND snapshot_date >= DATE_FORMAT(UTC_DATE(), '%Y-%m-01')",
+	"SELECT current_mode, COUNT(*) FROM agents WHERE " SCOPE("client_id") " GROUP BY current_mode",
+	"SELECT status, COUNT(*) FROM agents WHERE " SCOPE("client_id") " GROUP BY status",
+	"SELECT id, logical_agent_id, notice_status, " DB_RFC3339("notice_deadline") ", "
+	"FLOOR(UNIX_TIMESTAMP(notice_deadline)) FROM agents WHERE " SCOPE("client_id") " AND notice_status <> 'none' "
+	"ORDER BY notice_deadline IS NULL, notice_deadline LIMIT 100",
+	"SELECT s.id, s.agent_id, a.logical_agent_id, s.old_mode, s.old_pool_id, s.new_mode, s.new_pool_id, "
+	"s.savings_impact, s.downtime_seconds, s.status, " DB_RFC3339("COALESCE(s.initiated_at, s.created_at)") ", "
+	"FLOOR(UNIX_TIMESTAMP(COALESCE(s.initiated_at, s.created_at))) FROM switches s "
+	"LEFT JOIN agents a ON a.id = s.agent_id WHERE " SCOPE("s.client_id") " AND " SCOPE("s.agent_id")
+	" ORDER BY s.created_at DESC LIMIT ?",
+	"SELECT a.id, a.logical_agent_id, a.hostname, a.status, a.current_mode, a.current_pool_id, a.instance_type, "
+	DB_RFC3339("a.last_heartbeat_at") ", FLOOR(UNIX_TIMESTAMP(a.last_heartbeat_at)), c.name, a.notice_status "
+	"FROM agents a JOIN clients c ON c.id = a.client_id WHERE " SCOPE("a.client_id")
+	" ORDER BY c.name, a.logical_agent_id LIMIT 1000",
+	"SELECT a.id, a.client_id, c.name, a.logical_agent_id, a.hostname, a.status, a.current_mode, a.current_pool_id, "
+	"a.instance_id, a.instance_type, a.region, a.az, " DB_RFC3339("a.last_heartbeat_at") ", "
+	"FLOOR(UNIX_TIMESTAMP(a.last_heartbeat_at)), a.auto_switch_enabled, a.auto_terminate_enabled, "
+	"a.manual_replica_enabled, a.terminate_wait_seconds, a.config_version, a.version, a.notice_status, "
+	DB_RFC3339("a.notice_deadline") ", a.agent_version FROM agents a JOIN clients c ON c.id = a.client_id "
+	"WHERE a.id = ? AND " SCOPE("a.client_id"),
+	"SELECT spot_price, ondemand_price FROM instances WHERE agent_id = ? AND role = 'primary' LIMIT 1",
+	"SELECT price, " DB_RFC3339("observed_at") " FROM spot_price_snapshots WHERE pool_id = ? "
+	"ORDER BY observed_at DESC LIMIT 1",
+	"SELECT FLOOR(UNIX_TIMESTAMP(bucket_start) / 3600) * 3600 AS h, AVG(price) FROM pricing_consolidated "
+	"WHERE pool_id = ? AND bucket_start >= UTC_TIMESTAMP(3) - INTERVAL ? DAY GROUP BY h ORDER BY h",
+	"SELECT FLOOR(UNIX_TIMESTAMP(observed_at) / 3600) * 3600 AS h, AVG(price) FROM spot_price_snapshots "
+	"WHERE pool_id = ? AND observed_at >= UTC_TIMESTAMP(3) - INTERVAL ? DAY GROUP BY h ORDER BY h",
+};
+enum { SQL_SAVINGS, SQL_MODES, SQL_STATUS, SQL_EMERGENCIES, SQL_SWITCHES, SQL_AGENTS, SQL_AGENT, SQL_PRICES,
+       SQL_POOL_LATEST, SQL_HISTORY_CONS, SQL_HISTORY_SNAP };
+
+static int db_pages_scoped(struct db *db, struct arena *a, int which, const char *client_id, struct db_rows *out)
+{
+	struct db_param p[] = { DBP_STR(client_id), DBP_STR(client_id) };
+	return db_query(db, a, db_pages_sql[which], p, 2, out);
+}
+
+int db_pages_savings_month(struct db *db, struct arena *a, const char *client_id, struct db_rows *out)
+{
+	return db_pages_scoped(db, a, SQL_SAVINGS, client_id, out);
+}
+
+int db_pages_fleet_modes(struct db *db, struct arena *a, const char *client_id, struct db_rows *out)
+{
+	return db_pages_scoped(db, a, SQL_MODES, client_id, out);
+}
+
+int db_pages_fleet_status(struct db *db, struct arena *a, const char *client_id, struct db_rows *out)
+{
+	return db_pages_scoped(db, a, SQL_STATUS, client_id, out);
+}
+
+int db_pages_emergencies(struct db *db, struct arena *a, const char *client_id, struct db_rows *out)
+{
+	return db_pages_scoped(db, a, SQL_EMERGENCIES, client_id, out);
+}
+
+int db_pages_switches(struct db *db, struct arena *a, const char *client_id, const char *agent_id, long limit,
+		      struct db_rows *out)
+{
+	struct db_param p[] = { DBP_STR(client_id), DBP_STR(client_id), DBP_STR(agent_id), DBP_STR(agent_id),
+				DBP_INT(limit) };
+	return db_query(db, a, db_pages_sql[SQL_SWITCHES], p, 5, out);
+}
+
+int db_pages_agents(struct db *db, struct arena *a, const char *client_id, struct db_rows *out)
+{
+	return db_pages_scoped(db, a, SQL_AGENTS, client_id, out);
+}
+
+int db_pages_agent(struct db *db, struct arena *a, const char *client_id, const char *agent_id, struct db_rows *out)
+{
+	struct db_param p[] = { DBP_STR(agent_id), DBP_STR(client_id), DBP_STR(client_id) };
+	return db_query(db, a, db_pages_sql[SQL_AGENT], p, 3, out);
+}
+
+int db_pages_agent_prices(struct db *db, struct arena *a, const char *agent_id, struct db_rows *out)
+{
+	struct db_param p[] = { DBP_STR(agent_id) };
+	return db_query(db, a, db_pages_sql[SQL_PRICES], p, 1, out);
+}
+
+int db_pages_pool_latest(struct db *db, struct arena *a, const char *pool_id, struct db_rows *out)
+{
+	struct db_param p[] = { DBP_STR(pool_id) };
+	return db_query(db, a, db_pages_sql[SQL_POOL_LATEST], p, 1, out);
+}
+
+int db_pages_pool_history(struct db *db, struct arena *a, const char *pool_id, long days, struct db_rows *out,
+			  const char **source)
+{
+	struct db_param p[] = { DBP_STR(pool_id), DBP_INT(days) };
+	if (db_query(db, a, db_pages_sql[SQL_HISTORY_CONS], p, 2, out) < 0)
+		return -1;
+	*source = "pricing_consolidated";
+	if (out->nrows)
+		return 0;
+	*source = "spot_price_snapshots";
+	return db_query(db, a, db_pages_sql[SQL_HISTORY_SNAP], p, 2, out);
+}

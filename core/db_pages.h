@@ -1,0 +1,49 @@
+/*
+ * db_pages.h - the dashboard's read queries (issue 7). Each answers rows in
+ * the column order documented here, strings in the caller's arena.
+ * client_id scopes every query to one client; NULL means every client (an
+ * admin). Times come as RFC 3339 text and as epoch seconds.
+ */
+#ifndef SPOT_DB_PAGES_H
+#define SPOT_DB_PAGES_H
+
+#include "core/db.h"
+
+/* Savings since the first of this month (UTC): days, savings, ondemand_cost, actual_cost. One row. */
+int db_pages_savings_month(struct db *db, struct arena *a, const char *client_id, struct db_rows *out);
+/* Agents per mode: current_mode, count. */
+int db_pages_fleet_modes(struct db *db, struct arena *a, const char *client_id, struct db_rows *out);
+/* Agents per status: status, count. */
+int db_pages_fleet_status(struct db *db, struct arena *a, const char *client_id, struct db_rows *out);
+/* Agents under a notice: id, logical_agent_id, notice_status, deadline (RFC 3339), deadline (epoch s). */
+int db_pages_emergencies(struct db *db, struct arena *a, const char *client_id, struct db_rows *out);
+/*
+ * The latest switches: id, agent_id, logical_agent_id, old_mode, old_pool_id, new_mode, new_pool_id,
+ * savings_impact, downtime_seconds, status, at (RFC 3339), at (epoch s). agent_id NULL: all agents.
+ */
+int db_pages_switches(struct db *db, struct arena *a, const char *client_id, const char *agent_id, long limit,
+		      struct db_rows *out);
+/*
+ * Agents: id, logical_agent_id, hostname, status, current_mode, current_pool_id, instance_type,
+ * last_heartbeat_at (RFC 3339), last_heartbeat_at (epoch s), client name, notice_status.
+ */
+int db_pages_agents(struct db *db, struct arena *a, const char *client_id, struct db_rows *out);
+/*
+ * One agent: id, client_id, client name, logical_agent_id, hostname, status, current_mode, current_pool_id,
+ * instance_id, instance_type, region, az, last_heartbeat_at (RFC 3339), (epoch s), auto_switch_enabled,
+ * auto_terminate_enabled, manual_replica_enabled, terminate_wait_seconds, config_version, version,
+ * notice_status, notice_deadline (RFC 3339), agent_version. No row: absent or another client's.
+ */
+int db_pages_agent(struct db *db, struct arena *a, const char *client_id, const char *agent_id, struct db_rows *out);
+/* The agent's primary instance: spot_price, ondemand_price (either may be NULL). */
+int db_pages_agent_prices(struct db *db, struct arena *a, const char *agent_id, struct db_rows *out);
+/* The pool's latest reported price: price, observed_at (RFC 3339). */
+int db_pages_pool_latest(struct db *db, struct arena *a, const char *pool_id, struct db_rows *out);
+/*
+ * A pool's price over the last days, hourly means: hour start (epoch s), price. From pricing_consolidated,
+ * or from the raw spot_price_snapshots when consolidated has nothing (*source says which).
+ */
+int db_pages_pool_history(struct db *db, struct arena *a, const char *pool_id, long days, struct db_rows *out,
+			  const char **source);
+
+#endif

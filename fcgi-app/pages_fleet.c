@@ -1,0 +1,543 @@
+/* pages_fleet.c - overview, agents list, agent detail and its config form (see pages.h). */
+#include "fcgi-app/pages.h"
+#include "fcgi-app/app.h"
+#include "fcgi-app/session.h"
+#include "fcgi-app/svg.h"
+#include "fcgi-app/validate.h"
+#include "core/agent_config.h"
+#include "core/db_pages.h"
+#include "common/arena.h"
+#include "common/strbuf.h"
+#include "common/timeutil.h"
+#include "common/uuid.h"
+
+#include <json-c/json.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PAGES_PRICE_DAYS 7
+#define PAGES_RECENT_SWITCHES 10
+
+static struct json_object *pages_str(const char *s)
+{
+	return s ? json_object_new_string(s) : NULL;
+}
+
+static struct json_object *pages_money_obj(double v)
+{
+	char buf[64];
+	pages_money(v, buf, sizeof(buf));
+	return json_object_new_string(buf);
+}
+
+/* "$0.0416 per hour" style: prices keep 4 decimals, as AWS prints them. */
+static struct json_object *pages_price_obj(const char *v)
+{
+	char buf[64];
+	if (!v)
+		return NULL;
+	snprintf(buf, sizeof(buf), "$%.4f", strtod(v, NULL));
+	return json_object_new_string(buf);
+}
+
+static const char *pages_mode_word(const char *mode)
+{
+	if (!mode)
+		return "unknown";
+	if (!strcmp(mode, "spot"))
+		return "Spot";
+	if (!strcmp(mode, "ondemand"))
+		return "On-demand";
+	return "Unknown";
+}
+
+static void pages_switch_rows(struct json_object *list, const struct db_rows *r, int64_t now)
+{
+	for (size_t i = 0; i < r->nrows; i++) {
+		struct json_object *o = json_object_new_object();
+		const char *impact = pages_cell(r, i, 7), *down = pages_cell(r, i, 8);
+		json_object_object_add(o, "id", pages_str(pages_cell(r, i, 0)));
+		json_object_object_add(o, "agent_id", pages_str(pages_cell(r, i, 1)));
+		json_object_object_add(o, "agent_name", pages_str(pages_cell(r, i, 2)));
+		json_object_object_add(o, "from_mode", json_object_new_string(pages_mode_word(pages_cell(r, i, 3))));
+		json_object_object_add(o, "from_pool", pages_str(pages_cell(r, i, 4)));
+		json_object_object_add(o, "to_mode", json_object_new_string(pages_mode_word(pages_cell(r, i, 5))));
+		json_object_object_add(o, "to_pool", pages_str(pages_cell(r, i, 6)));
+		json_object_object_add(o, "savings_per_hour", pages_price_obj(impact));
+		json_object_object_add(o, "downtime_seconds", down ? json_object_new_double(strtod(down, NULL)) : NULL);
+		if (down) {
+			char buf[32];
+			snprintf(buf, sizeof(buf), "%.1f s", strtod(down, NULL));
+			json_object_object_add(o, "downtime", json_object_new_string(buf));
+		}
+		json_object_object_add(o, "status", pages_str(pages_cell(r, i, 9)));
+		pages_add_time(o, "at", pages_cell(r, i, 10), pages_cell(r, i, 11), now);
+		json_object_array_add(list, o);
+	}
+}
+
+void pages_overview(struct app *app, struct request *req, struct response *res)
+{
+	const char *scope = pages_scope(req);
+	struct db_rows sv, modes, status, em, sw;
+	struct json_object *v, *o, *list;
+	int64_t now = time_now_ms() / 1000;
+	long spot = 0, ondemand = 0, unknown = 0, online = 0, offline = 0;
+
+	if (db_pages_savings_month(&app->db, req->arena, scope, &sv) < 0 ||
+	    db_pages_fleet_modes(&app->db, req->arena, scope, &modes) < 0 ||
+	    db_pages_fleet_status(&app->db, req->arena, scope, &status) < 0 ||
+	    db_pages_emergencies(&app->db, req->arena, scope, &em) < 0 ||
+	    db_pages_switches(&app->db, req->arena, scope, NULL, PAGES_RECENT_SWITCHES, &sw) < 0) {
+		app_db_error(app, res, "pages_overview");
+		return;
+	}
+	v = json_object_new_object();
+	o = json_object_new_object();
+	if (sv.nrows && strtol(pages_cell(&sv, 0, 0), NULL, 10) > 0) {
+		double saved = strtod(pages_cell(&sv, 0, 1), NULL), od = strtod(pages_cell(&sv, 0, 2), NULL);
+		double actual = strtod(pages_cell(&sv, 0, 3), NULL);
+		char pct[32];
+		json_object_object_add(o, "days", json_object_new_int((int)strtol(pages_cell(&sv, 0, 0), NULL, 10)));
+		json_object_object_add(o, "saved_amount", json_object_new_double(saved));
+		json_object_object_add(o, "saved", pages_money_obj(saved));
+		json_object_object_add(o, "ondemand_cost", pages_money_obj(od));
+		json_object_object_add(o, "actual_cost", pages_money_obj(actual));
+		snprintf(pct, sizeof(pct), "%.1f%%", od > 0 ? 100.0 * saved / od : 0.0);
+		json_object_object_add(o, "percent", json_object_new_string(pct));
+		json_object_object_add(v, "savings", o);
+	} else {
+		json_object_put(o);
+		json_object_object_add(v, "savings", NULL);
+	}
+	for (size_t i = 0; i < modes.nrows; i++) {
+		const char *m = pages_cell(&modes, i, 0);
+		long n = strtol(pages_cell(&modes, i, 1), NULL, 10);
+		if (!strcmp(m, "spot"))
+			spot += n;
+		else if (!strcmp(m, "ondemand"))
+			ondemand += n;
+		else
+			unknown += n;
+	}
+	for (size_t i = 0; i < status.nrows; i++) {
+		long n = strtol(pages_cell(&status, i, 1), NULL, 10);
+		if (!strcmp(pages_cell(&status, i, 0), "online"))
+			online += n;
+		else
+			offline += n;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "spot", json_object_new_int64(spot));
+	json_object_object_add(o, "ondemand", json_object_new_int64(ondemand));
+	json_object_object_add(o, "unknown", json_object_new_int64(unknown));
+	json_object_object_add(o, "online", json_object_new_int64(online));
+	json_object_object_add(o, "offline", json_object_new_int64(offline));
+	json_object_object_add(o, "total", json_object_new_int64(online + offline));
+	json_object_object_add(v, "fleet", o);
+	json_object_object_add(v, "empty", json_object_new_boolean(online + offline == 0));
+	list = json_object_new_array();
+	for (size_t i = 0; i < em.nrows; i++) {
+		o = json_object_new_object();
+		json_object_object_add(o, "agent_id", pages_str(pages_cell(&em, i, 0)));
+		json_object_object_add(o, "agent_name", pages_str(pages_cell(&em, i, 1)));
+		json_object_object_add(o, "notice", pages_str(pages_cell(&em, i, 2)));
+		pages_add_time(o, "deadline", pages_cell(&em, i, 3), pages_cell(&em, i, 4), now);
+		json_object_array_add(list, o);
+	}
+	json_object_object_add(v, "has_emergencies", json_object_new_boolean(em.nrows > 0));
+	json_object_object_add(v, "emergencies", list);
+	list = json_object_new_array();
+	pages_switch_rows(list, &sw, now);
+	json_object_object_add(v, "has_switches", json_object_new_boolean(sw.nrows > 0));
+	json_object_object_add(v, "switches", list);
+	json_object_object_add(v, "nav_overview", json_object_new_boolean(1));
+	pages_render(app, req, res, 200, "overview", "Overview", v);
+}
+
+void pages_agents(struct app *app, struct request *req, struct response *res)
+{
+	struct db_rows r;
+	struct json_object *v, *list;
+	int64_t now = time_now_ms() / 1000;
+
+	if (db_pages_agents(&app->db, req->arena, pages_scope(req), &r) < 0) {
+		app_db_error(app, res, "pages_agents");
+		return;
+	}
+	v = json_object_new_object();
+	list = json_object_new_array();
+	for (size_t i = 0; i < r.nrows; i++) {
+		struct json_object *o = json_object_new_object();
+		const char *st = pages_cell(&r, i, 3);
+		json_object_object_add(o, "id", pages_str(pages_cell(&r, i, 0)));
+		json_object_object_add(o, "name", pages_str(pages_cell(&r, i, 1)));
+		json_object_object_add(o, "hostname", pages_str(pages_cell(&r, i, 2)));
+		json_object_object_add(o, "status", pages_str(st));
+		json_object_object_add(o, "online", json_object_new_boolean(st && !strcmp(st, "online")));
+		json_object_object_add(o, "mode", json_object_new_string(pages_mode_word(pages_cell(&r, i, 4))));
+		json_object_object_add(o, "pool", pages_str(pages_cell(&r, i, 5)));
+		json_object_object_add(o, "instance_type", pages_str(pages_cell(&r, i, 6)));
+		pages_add_time(o, "last_heartbeat", pages_cell(&r, i, 7), pages_cell(&r, i, 8), now);
+		json_object_object_add(o, "client_name", pages_str(pages_cell(&r, i, 9)));
+		json_object_object_add(o, "notice", pages_str(pages_cell(&r, i, 10)));
+		json_object_array_add(list, o);
+	}
+	json_object_object_add(v, "has_agents", json_object_new_boolean(r.nrows > 0));
+	json_object_object_add(v, "agents", list);
+	json_object_object_add(v, "count", json_object_new_int((int)r.nrows));
+	json_object_object_add(v, "show_client", json_object_new_boolean(req->who.kind == PRINCIPAL_ADMIN));
+	json_object_object_add(v, "nav_agents", json_object_new_boolean(1));
+	pages_render(app, req, res, 200, "agents", "Agents", v);
+}
+
+/* What the config form shows: the stored values, or what the user sent when it was refused. */
+struct pages_form {
+	int auto_switch, auto_terminate, manual_replica;
+	const char *wait, *version;
+};
+
+/*
+ * The agent page's view model, or NULL with the response written (404 for
+ * an absent or foreign agent, a database error). form NULL: the stored config.
+ */
+static struct json_object *pages_agent_view(struct app *app, struct request *req, struct response *res,
+					     const char *id, const struct pages_form *form)
+{
+	struct db_rows r, pr, latest, hist;
+	struct json_object *v, *a, *f, *table;
+	int64_t now = time_now_ms() / 1000;
+	const char *pool, *source = NULL;
+	struct strbuf svg = STRBUF_INIT;
+
+	if (!uuid_valid(id)) {
+		pages_error(app, req, res, 404, "There is no such agent.");
+		return NULL;
+	}
+	if (db_pages_agent(&app->db, req->arena, pages_scope(req), id, &r) < 0) {
+		app_db_error(app, res, "pages_agent");
+		return NULL;
+	}
+	if (!r.nrows) {
+		pages_error(app, req, res, 404, "There is no such agent.");
+		return NULL;
+	}
+	pool = pages_cell(&r, 0, 7);
+	if (db_pages_agent_prices(&app->db, req->arena, id, &pr) < 0 ||
+	    (pool && db_pages_pool_latest(&app->db, req->arena, pool, &latest) < 0) ||
+	    (pool && db_pages_pool_history(&app->db, req->arena, pool, PAGES_PRICE_DAYS, &hist, &source) < 0)) {
+		app_db_error(app, res, "pages_agent");
+		return NULL;
+	}
+	v = json_object_new_object();
+	a = json_object_new_object();
+	json_object_object_add(a, "id", pages_str(pages_cell(&r, 0, 0)));
+	json_object_object_add(a, "client_id", pages_str(pages_cell(&r, 0, 1)));
+	json_object_object_add(a, "client_name", pages_str(pages_cell(&r, 0, 2)));
+	json_object_object_add(a, "name", pages_str(pages_cell(&r, 0, 3)));
+	json_object_object_add(a, "hostname", pages_str(pages_cell(&r, 0, 4)));
+	json_object_object_add(a, "status", pages_str(pages_cell(&r, 0, 5)));
+	json_object_object_add(a, "online", json_object_new_boolean(!strcmp(pages_cell(&r, 0, 5), "online")));
+	json_object_object_add(a, "mode", json_object_new_string(pages_mode_word(pages_cell(&r, 0, 6))));
+	json_object_object_add(a, "pool", pages_str(pool));
+	json_object_object_add(a, "instance_id", pages_str(pages_cell(&r, 0, 8)));
+	json_object_object_add(a, "instance_type", pages_str(pages_cell(&r, 0, 9)));
+	json_object_object_add(a, "region", pages_str(pages_cell(&r, 0, 10)));
+	json_object_object_add(a, "az", pages_str(pages_cell(&r, 0, 11)));
+	pages_add_time(a, "last_heartbeat", pages_cell(&r, 0, 12), pages_cell(&r, 0, 13), now);
+	json_object_object_add(a, "auto_switch_enabled", json_object_new_boolean(!strcmp(pages_cell(&r, 0, 14), "1")));
+	json_object_object_add(a, "auto_terminate_enabled",
+			       json_object_new_boolean(!strcmp(pages_cell(&r, 0, 15), "1")));
+	json_object_object_add(a, "manual_replica_enabled",
+			       json_object_new_boolean(!strcmp(pages_cell(&r, 0, 16), "1")));
+	json_object_object_add(a, "terminate_wait_seconds", json_object_new_int(atoi(pages_cell(&r, 0, 17))));
+	json_object_object_add(a, "config_version", json_object_new_int(atoi(pages_cell(&r, 0, 18))));
+	json_object_object_add(a, "version", json_object_new_int(atoi(pages_cell(&r, 0, 19))));
+	json_object_object_add(a, "notice", pages_str(pages_cell(&r, 0, 20)));
+	json_object_object_add(a, "under_notice", json_object_new_boolean(strcmp(pages_cell(&r, 0, 20), "none")));
+	json_object_object_add(a, "notice_deadline", pages_str(pages_cell(&r, 0, 21)));
+	json_object_object_add(a, "agent_version", pages_str(pages_cell(&r, 0, 22)));
+	json_object_object_add(v, "agent", a);
+
+	/* Prices: the primary instance's, else the pool's latest report. */
+	f = json_object_new_object();
+	if (pr.nrows && pages_cell(&pr, 0, 0))
+		json_object_object_add(f, "spot", pages_price_obj(pages_cell(&pr, 0, 0)));
+	else if (pool && latest.nrows)
+		json_object_object_add(f, "spot", pages_price_obj(pages_cell(&latest, 0, 0)));
+	if (pr.nrows && pages_cell(&pr, 0, 1))
+		json_object_object_add(f, "ondemand", pages_price_obj(pages_cell(&pr, 0, 1)));
+	if (pool && latest.nrows)
+		json_object_object_add(f, "observed_at", pages_str(pages_cell(&latest, 0, 1)));
+	json_object_object_add(v, "price", f);
+
+	/* The pool's 7-day chart and its figures. */
+	table = json_object_new_array();
+	if (pool) {
+		size_t n = hist.nrows;
+		double *x = arena_calloc(req->arena, n ? n : 1, sizeof(double));
+		double *y = arena_calloc(req->arena, n ? n : 1, sizeof(double));
+		char *title = arena_printf(req->arena, "Spot price of %s over the last %d days", pool,
+					   PAGES_PRICE_DAYS);
+		struct svg_chart c = { .id = "price-chart", .title = title,
+				       .desc = "Hourly mean spot price; the same figures are in the table below.",
+				       .x_label = "Time (UTC)", .y_label = "Price (USD per hour)", .y_prefix = "$",
+				       .y_decimals = 4 };
+		struct svg_drawn drawn;
+		for (size_t i = 0; i < n; i++) {
+			struct json_object *row = json_object_new_object();
+			char iso[32], price[32];
+			x[i] = strtod(pages_cell(&hist, i, 0), NULL);
+			y[i] = strtod(pages_cell(&hist, i, 1), NULL);
+			time_format_rfc3339((int64_t)x[i] * 1000, iso, sizeof(iso));
+			snprintf(price, sizeof(price), "$%.4f", y[i]);
+			json_object_object_add(row, "hour", json_object_new_string(iso));
+			json_object_object_add(row, "price", json_object_new_string(price));
+			json_object_object_add(row, "value", json_object_new_double(y[i]));
+			json_object_array_add(table, row);
+		}
+		svg_line_chart(&svg, &c, x, y, n, &drawn);
+		f = json_object_new_object();
+		json_object_object_add(f, "title", json_object_new_string(title));
+		json_object_object_add(f, "svg", json_object_new_string(svg.buf));
+		json_object_object_add(f, "points", json_object_new_int((int)drawn.points));
+		json_object_object_add(f, "source", pages_str(source));
+		json_object_object_add(f, "rows", table);
+		json_object_object_add(f, "has_rows", json_object_new_boolean(n > 0));
+		json_object_object_add(v, "chart", f);
+	} else {
+		json_object_put(table);
+		json_object_object_add(v, "chart", NULL);
+	}
+	strbuf_release(&svg);
+
+	/* The form: stored values, or what was sent. */
+	f = json_object_new_object();
+	if (form) {
+		json_object_object_add(f, "auto_switch", json_object_new_boolean(form->auto_switch));
+		json_object_object_add(f, "auto_terminate", json_object_new_boolean(form->auto_terminate));
+		json_object_object_add(f, "manual_replica", json_object_new_boolean(form->manual_replica));
+		json_object_object_add(f, "terminate_wait_seconds", pages_str(form->wait ? form->wait : ""));
+		json_object_object_add(f, "version", pages_str(form->version ? form->version : ""));
+	} else {
+		json_object_object_add(f, "auto_switch", json_object_new_boolean(!strcmp(pages_cell(&r, 0, 14), "1")));
+		json_object_object_add(f, "auto_terminate", json_object_new_boolean(!strcmp(pages_cell(&r, 0, 15), "1")));
+		json_object_object_add(f, "manual_replica", json_object_new_boolean(!strcmp(pages_cell(&r, 0, 16), "1")));
+		json_object_object_add(f, "terminate_wait_seconds", pages_str(pages_cell(&r, 0, 17)));
+		json_object_object_add(f, "version", pages_str(pages_cell(&r, 0, 19)));
+	}
+	json_object_object_add(v, "form", f);
+	{
+		struct db_rows sw;
+		struct json_object *list = json_object_new_array();
+		if (db_pages_switches(&app->db, req->arena, pages_scope(req), id, PAGES_RECENT_SWITCHES, &sw) < 0) {
+			json_object_put(list);
+			json_object_put(v);
+			app_db_error(app, res, "pages_agent");
+			return NULL;
+		}
+		pages_switch_rows(list, &sw, now);
+		json_object_object_add(v, "has_switches", json_object_new_boolean(sw.nrows > 0));
+		json_object_object_add(v, "switches", list);
+	}
+	json_object_object_add(v, "nav_agents", json_object_new_boolean(1));
+	json_object_object_add(v, "errors", json_object_new_array());
+	json_object_object_add(v, "error", json_object_new_object());
+	return v;
+}
+
+void pages_agent(struct app *app, struct request *req, struct response *res)
+{
+	struct json_object *v = pages_agent_view(app, req, res, req->params[0], NULL), *a;
+	const char *name = "Agent";
+	if (!v)
+		return;
+	if (json_object_object_get_ex(v, "agent", &a) && json_object_object_get_ex(a, "name", &a))
+		name = arena_printf(req->arena, "Agent %s", json_object_get_string(a));
+	if (request_query(req, "saved"))
+		json_object_object_add(v, "saved", json_object_new_boolean(1));
+	pages_render(app, req, res, 200, "agent", name, v);
+}
+
+/* Reads a whole number in [min, max]; 0 or -1. */
+static int pages_long(const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v;
+	if (!s || !*s)
+		return -1;
+	v = strtol(s, &end, 10);
+	if (*end || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* Which toggle a refusal message is about, for the error summary's link. */
+static const char *pages_config_field(const char *message)
+{
+	if (!strncmp(message, "Turn off manual replica", 23))
+		return "manual_replica";
+	if (!strncmp(message, "Turn off auto-terminate", 23))
+		return "auto_terminate";
+	return "auto_switch";
+}
+
+static void pages_config_refused(struct app *app, struct request *req, struct response *res, int status,
+				 const struct pages_form *form, const char *field, const char *message)
+{
+	struct json_object *v = pages_agent_view(app, req, res, req->params[0], form), *errors, *e, *by;
+	if (!v)
+		return;
+	errors = json_object_new_array();
+	e = json_object_new_object();
+	json_object_object_add(e, "field", json_object_new_string(field));
+	json_object_object_add(e, "message", json_object_new_string(message));
+	json_object_array_add(errors, e);
+	by = json_object_new_object();
+	json_object_object_add(by, field, json_object_new_string(message));
+	json_object_object_add(v, "errors", errors);
+	json_object_object_add(v, "error", by);
+	json_object_object_add(v, "has_errors", json_object_new_boolean(1));
+	if (session_wants_json(req)) {
+		/* The JSON twin of a refusal is the error shape of DESIGN.md section 5. */
+		json_object_put(v);
+		response_error(res, status, status == 409 ? "conflict" : "validation_failed", message, field);
+		return;
+	}
+	pages_render(app, req, res, status, "agent", "Agent settings not saved", v);
+}
+
+void pages_agent_config(struct app *app, struct request *req, struct response *res)
+{
+	struct request_error ferr;
+	struct pages_form form;
+	struct agent_config want, out;
+	struct actor who;
+	const char *message;
+	long wait, version;
+	enum core_result rc;
+
+	if (app_form(app, req, &ferr) < 0) {
+		pages_error(app, req, res, ferr.status, ferr.message);
+		return;
+	}
+	if (!uuid_valid(req->params[0])) {
+		pages_error(app, req, res, 404, "There is no such agent.");
+		return;
+	}
+	form.auto_switch = app_form_get(app, "auto_switch_enabled") != NULL;
+	form.auto_terminate = app_form_get(app, "auto_terminate_enabled") != NULL;
+	form.manual_replica = app_form_get(app, "manual_replica_enabled") != NULL;
+	form.wait = app_form_get(app, "terminate_wait_seconds");
+	form.version = app_form_get(app, "version");
+	if (pages_long(form.version, 1, 2147483647L, &version) < 0) {
+		pages_error(app, req, res, 400, "The form is missing the agent's version; reload the page.");
+		return;
+	}
+	if (pages_long(form.wait, 0, AGENT_CONFIG_MAX_WAIT_S, &wait) < 0) {
+		pages_config_refused(app, req, res, 400, &form, "terminate_wait_seconds",
+				     "Enter the wait before terminating as a whole number of seconds from 0 to 86400");
+		return;
+	}
+	memset(&want, 0, sizeof(want));
+	want.auto_switch = form.auto_switch;
+	want.auto_terminate = form.auto_terminate;
+	want.manual_replica = form.manual_replica;
+	want.terminate_wait_seconds = wait;
+	app_actor(req, &who);
+	rc = agent_config_update(&app->db, req->arena, req->params[0], pages_scope(req), &want, version, &who, &out,
+				 &message);
+	switch (rc) {
+	case CORE_OK:
+		if (session_wants_json(req)) {
+			struct json_object *v = json_object_new_object();
+			json_object_object_add(v, "version", json_object_new_int64(out.version));
+			json_object_object_add(v, "config_version", json_object_new_int64(out.config_version));
+			response_json_take(res, 200, v);
+			return;
+		}
+		response_text(res, 303, "text/plain", "Saved\n", 6);
+		response_header(res, "Location", arena_printf(req->arena, "/agents/%s?saved=1", req->params[0]));
+		return;
+	case CORE_NOT_FOUND:
+		pages_error(app, req, res, 404, "There is no such agent.");
+		return;
+	case CORE_CONFLICT:
+		pages_config_refused(app, req, res, 409, &form, "auto_switch",
+				     message ? message : "This agent's settings changed meanwhile; review and submit again.");
+		return;
+	case CORE_INVALID:
+		pages_config_refused(app, req, res, 409, &form, pages_config_field(message), message);
+		return;
+	default:
+		app_db_error(app, res, "pages_agent_config");
+		return;
+	}
+}
+
+void pages_api_agent_config(struct app *app, struct request *req, struct response *res)
+{
+	static const struct vfield fields[] = {
+		{ "version", V_INT, 1, 1, 2147483647LL, NULL },
+		{ "auto_switch_enabled", V_BOOL, 0, 0, 0, NULL },
+		{ "auto_terminate_enabled", V_BOOL, 0, 0, 0, NULL },
+		{ "manual_replica_enabled", V_BOOL, 0, 0, 0, NULL },
+		{ "terminate_wait_seconds", V_INT, 0, 0, AGENT_CONFIG_MAX_WAIT_S, NULL },
+	};
+	struct vresult vr;
+	struct db_rows r;
+	struct agent_config want, out;
+	struct actor who;
+	const char *message, *id = req->params[0];
+	enum core_result rc;
+	struct json_object *v;
+
+	if (!uuid_valid(id)) {
+		response_error(res, 404, "not_found", "no such agent", NULL);
+		return;
+	}
+	if (db_pages_agent(&app->db, req->arena, req->who.client_id, id, &r) < 0) {
+		app_db_error(app, res, "pages_api_agent_config");
+		return;
+	}
+	if (!r.nrows) {
+		response_error(res, 404, "not_found", "no such agent", NULL);
+		return;
+	}
+	if (app_body(req, res, fields, sizeof(fields) / sizeof(fields[0]), 0, &vr) < 0)
+		return;
+	want.auto_switch = vr.present[1] ? vr.b[1] : !strcmp(pages_cell(&r, 0, 14), "1");
+	want.auto_terminate = vr.present[2] ? vr.b[2] : !strcmp(pages_cell(&r, 0, 15), "1");
+	want.manual_replica = vr.present[3] ? vr.b[3] : !strcmp(pages_cell(&r, 0, 16), "1");
+	want.terminate_wait_seconds = vr.present[4] ? (long)vr.i[4] : strtol(pages_cell(&r, 0, 17), NULL, 10);
+	app_actor(req, &who);
+	rc = agent_config_update(&app->db, req->arena, id, req->who.client_id, &want, (long)vr.i[0], &who, &out,
+				 &message);
+	switch (rc) {
+	case CORE_OK:
+		v = json_object_new_object();
+		json_object_object_add(v, "agent_id", json_object_new_string(id));
+		json_object_object_add(v, "auto_switch_enabled", json_object_new_boolean(out.auto_switch));
+		json_object_object_add(v, "auto_terminate_enabled", json_object_new_boolean(out.auto_terminate));
+		json_object_object_add(v, "manual_replica_enabled", json_object_new_boolean(out.manual_replica));
+		json_object_object_add(v, "terminate_wait_seconds", json_object_new_int64(out.terminate_wait_seconds));
+		json_object_object_add(v, "config_version", json_object_new_int64(out.config_version));
+		json_object_object_add(v, "version", json_object_new_int64(out.version));
+		response_json_take(res, 200, v);
+		return;
+	case CORE_NOT_FOUND:
+		response_error(res, 404, "not_found", "no such agent", NULL);
+		return;
+	case CORE_CONFLICT:
+		response_error(res, 409, "conflict", message ? message : "the agent changed meanwhile", "version");
+		return;
+	case CORE_INVALID:
+		response_error(res, 409, "conflict", message,
+			       arena_printf(req->arena, "%s_enabled", pages_config_field(message)));
+		return;
+	default:
+		app_db_error(app, res, "pages_api_agent_config");
+		return;
+	}
+}
