@@ -270,7 +270,7 @@ static void app_no_session(const struct route *r, struct request *req, struct re
 static void app_refuse(struct app *app, const struct route *r, struct request *req, struct response *res, int status,
 		       const char *code, const char *message, const char *field)
 {
-	if (r->flags & ROUTE_PAGE)
+	if ((r->flags & ROUTE_PAGE) && !session_wants_json(req))
 		pages_error(app, req, res, status, message);
 	else
 		response_error(res, status, code, message, field);
