@@ -1,0 +1,165 @@
+# test_pages.sh - dashboard pages with real data (issue 7): the overview's numbers, the agents
+# list, an agent's page with its price chart, the config form (exclusivity 409 naming the
+# toggle, version check, validation keeping input), HTML and the JSON view model of each
+# page, and client isolation: another client's agent answers 404, an admin sees all.
+. "$(dirname "$0")/harness.sh"
+. "$(dirname "$0")/ui_lib.sh"
+it_env
+
+# ---- two clients, their agents and users ----
+new_client; A=$CLIENT_ID; A_TOKEN=$CLIENT_TOKEN
+new_client; B=$CLIENT_ID; B_TOKEN=$CLIENT_TOKEN
+AZ=us-east-1a TYPE=c5.xlarge POOL=c5.xlarge.us-east-1a
+register_agent "$A_TOKEN" "$(rand_name web)" "$(rand_instance_id)" $TYPE $AZ spot; A1=$AGENT_ID
+register_agent "$A_TOKEN" "$(rand_name db)" "$(rand_instance_id)" m5.large us-east-1b ondemand; A2=$AGENT_ID
+register_agent "$B_TOKEN" "$(rand_name other)" "$(rand_instance_id)" $TYPE $AZ spot; B1=$AGENT_ID
+AEMAIL=$(rand_name a)@example.test BEMAIL=$(rand_name b)@example.test
+ui_user "$AEMAIL" client "$A"
+ui_user "$BEMAIL" client "$B"
+AJAR=$IT_TMP/a.jar BJAR=$IT_TMP/b.jar JAR=$IT_TMP/admin.jar
+ui_login "$AJAR" "$AEMAIL" "$UI_PASSWORD"; expect_status 303 "client A's login"
+ui_login "$BJAR" "$BEMAIL" "$UI_PASSWORD"; expect_status 303 "client B's login"
+ui_login "$JAR" "$SPOT_ADMIN_EMAIL" "$SPOT_ADMIN_PASSWORD"; expect_status 303 "the admin's login"
+
+# ---- seeded history: savings (this month and last), prices, a switch, an emergency ----
+sql "INSERT INTO savings_snapshots (id, client_id, snapshot_date, ondemand_cost, actual_cost, savings, savings_pct)
+     VALUES (UUID(), '$A', UTC_DATE(), 20.00, 7.66, 12.34, 61.7),
+            (UUID(), '$A', DATE_FORMAT(UTC_DATE(), '%Y-%m-01') - INTERVAL 1 DAY, 5000, 1000, 4000, 80)"
+sql "INSERT IGNORE INTO pricing_consolidated (id, pool_id, bucket_start, price)
+     SELECT UUID(), '$POOL', FROM_UNIXTIME((FLOOR(UNIX_TIMESTAMP() / 3600) - seq) * 3600), 0.0600 + seq * 0.0005
+     FROM seq_1_to_30"
+sql "INSERT INTO switches (id, client_id, agent_id, old_mode, new_mode, new_pool_id, savings_impact, downtime_seconds, initiated_at)
+     VALUES (UUID(), '$A', '$A1', 'ondemand', 'spot', '$POOL', 0.0585, 12.5, UTC_TIMESTAMP(3) - INTERVAL 2 HOUR)"
+sql "UPDATE agents SET notice_status = 'termination', notice_deadline = UTC_TIMESTAMP(3) + INTERVAL 2 MINUTE WHERE id = '$A2'"
+
+no_inline() { grep -qiE '<script|style=| on[a-z]+="' <<<"$BODY" && fail "$1 has inline script, style or an event handler"; return 0; }
+
+# ---- overview ----
+ui_get "$AJAR" / -H 'Accept: application/json'
+expect_status 200 "the overview's view model"
+grep -qi '^content-type: application/json' "$HEADERS" || fail "the view model is not JSON"
+expect_json .savings.saved '$12.34'
+expect_json .savings.percent '61.7%'
+expect_json .savings.days 1
+expect_json .fleet.spot 1
+expect_json .fleet.ondemand 1
+expect_json .fleet.total 2
+expect_json '.emergencies | length' 1
+expect_json '.emergencies[0].agent_id' "$A2"
+expect_json '.emergencies[0].deadline.relative' 'in 2 minutes'
+expect_json '.switches | length' 1
+expect_json '.switches[0].savings_per_hour' '$0.0585'
+ui_get "$AJAR" /
+expect_status 200 "the overview"
+grep -q '<title>Overview — Spot Optimizer</title>' <<<"$BODY" || fail "overview title"
+grep -q 'id="savings-month">$12.34<' <<<"$BODY" || fail "the overview does not show \$12.34"
+grep -q 'Active emergencies' <<<"$BODY" || fail "no emergency on the overview"
+grep -q 'aria-current="page">Overview' <<<"$BODY" || fail "the nav does not mark the overview"
+no_inline overview
+# Empty states say what to do: client B has no savings, no switches.
+ui_get "$BJAR" / -H 'Accept: application/json'
+expect_json .savings null
+ui_get "$BJAR" /
+grep -q 'id="savings-month">None yet<' <<<"$BODY" || fail "no empty state for savings"
+grep -q 'No switches yet' <<<"$BODY" || fail "no empty state for switches"
+
+# ---- agents list ----
+ui_get "$AJAR" /agents -H 'Accept: application/json'
+expect_status 200
+expect_json '.agents | length' 2
+expect_json "[.agents[].id] | index(\"$B1\")" null
+ui_get "$AJAR" /agents
+grep -q "href=\"/agents/$A1\"" <<<"$BODY" || fail "agent A1 not listed"
+grep -q "$B1" <<<"$BODY" && fail "client A sees client B's agent"
+grep -q 'class="status status-ok">online<' <<<"$BODY" || fail "no status word"
+grep -qE '<time datetime="[0-9T:.-]+Z" title="[0-9T:.-]+Z">(just now|[0-9]+ minutes? ago)</time>' <<<"$BODY" \
+  || fail "no relative heartbeat time with the absolute time on hover"
+no_inline agents
+ui_get "$JAR" /agents -H 'Accept: application/json'
+expect_json "[.agents[].id] | index(\"$B1\") != null" true
+expect_json "[.agents[].id] | index(\"$A1\") != null" true
+
+# ---- agent page: chart against the data ----
+want=$(sql "SELECT COUNT(DISTINCT FLOOR(UNIX_TIMESTAMP(bucket_start) / 3600)) FROM pricing_consolidated
+            WHERE pool_id = '$POOL' AND bucket_start >= UTC_TIMESTAMP(3) - INTERVAL 7 DAY")
+ui_get "$AJAR" "/agents/$A1" -H 'Accept: application/json'
+expect_status 200 "agent A1's view model"
+expect_json .agent.pool "$POOL"
+expect_json .chart.points "$want"
+expect_json '.chart.rows | length' "$want"
+expect_json .chart.source pricing_consolidated
+VERSION=$(jq -r .form.version <<<"$BODY")
+ui_get "$AJAR" "/agents/$A1"
+expect_status 200 "agent A1's page"
+grep -q "<title id=\"price-chart-title\">Spot price of $POOL over the last 7 days</title>" <<<"$BODY" || fail "chart title"
+grep -q '>Price (USD per hour)</text>' <<<"$BODY" || fail "y axis label"
+grep -q '>Time (UTC)</text>' <<<"$BODY" || fail "x axis label"
+pts=$(grep -o '<polyline[^>]*points="[^"]*"' <<<"$BODY" | sed 's/.*points="//; s/"$//' | wc -w)
+[ "$pts" = "$want" ] || fail "the chart has $pts points, the data $want"
+[ "$(grep -c '<td class="num">\$0\.0[0-9]*</td>' <<<"$BODY")" -ge "$want" ] || fail "the chart's figures are not in a table"
+grep -q 'name="csrf_token" value="[0-9a-f]\{64\}"' <<<"$BODY" || fail "the config form has no CSRF token"
+no_inline "the agent page"
+
+# ---- isolation: another client's ids answer 404; the admin sees them ----
+ui_get "$AJAR" "/agents/$B1"
+expect_status 404 "client A opening client B's agent"
+ui_get "$AJAR" "/agents/$B1" -H 'Accept: application/json'
+expect_error 404 not_found
+ui_get "$AJAR" /agents/not-a-uuid
+expect_status 404
+ui_get "$BJAR" "/agents/$A1"
+expect_status 404 "client B opening client A's agent"
+ui_csrf "$BJAR"; B_CSRF=$CSRF
+ui_get "$BJAR" "/agents/$A1/config" -X POST --data-urlencode "csrf_token=$B_CSRF" -d "version=$VERSION&terminate_wait_seconds=0"
+expect_status 404 "client B changing client A's agent"
+http POST "/api/client/agents/$A1/config" -H "Authorization: Bearer $B_TOKEN" -H 'Content-Type: application/json' -d "{\"version\":$VERSION}"
+expect_error 404 not_found
+ui_get "$JAR" "/agents/$B1"
+expect_status 200 "the admin opening client B's agent"
+
+# ---- the config form ----
+ui_csrf "$AJAR"
+post_config() { ui_get "$AJAR" "/agents/$A1/config" -X POST --data-urlencode "csrf_token=$CSRF" "$@"; }
+post_config -d "version=$VERSION&auto_switch_enabled=1&manual_replica_enabled=1&terminate_wait_seconds=300"
+expect_status 409 "manual replica with auto-switch"
+grep -q '<a href="#auto_switch">Turn off auto-switch first: manual replica excludes it</a>' <<<"$BODY" \
+  || fail "the 409 does not say which toggle to turn off"
+grep -q 'id="auto_switch-error"' <<<"$BODY" || fail "no message beside the toggle"
+grep -q 'id="manual_replica" name="manual_replica_enabled" value="1" checked' <<<"$BODY" || fail "the typed toggles are not kept"
+post_config -d "version=$VERSION&auto_switch_enabled=1&auto_terminate_enabled=1&manual_replica_enabled=1&terminate_wait_seconds=300" \
+  -H 'Accept: application/json'
+expect_error 409 conflict
+expect_json .error.message 'Turn off auto-switch and auto-terminate first: manual replica excludes them'
+post_config -d "version=$VERSION&terminate_wait_seconds=soon"
+expect_status 400 "a wait that is not a number"
+grep -q '<a href="#terminate_wait_seconds">' <<<"$BODY" || fail "the summary does not link to the wait field"
+grep -q 'name="terminate_wait_seconds" type="text" inputmode="numeric" value="soon"' <<<"$BODY" || fail "the typed wait is not kept"
+post_config -d "version=$VERSION&manual_replica_enabled=1&terminate_wait_seconds=120"
+expect_status 303 "manual replica alone"
+expect_header Location "^/agents/$A1\\?saved=1$"
+[ "$(sql "SELECT CONCAT_WS(',', manual_replica_enabled, auto_switch_enabled, auto_terminate_enabled, terminate_wait_seconds) FROM agents WHERE id = '$A1'")" = "1,0,0,120" ] \
+  || fail "the config was not stored"
+post_config -d "version=$VERSION&terminate_wait_seconds=60"
+expect_status 409 "a stale version"
+grep -q 'changed by someone else' <<<"$BODY" || fail "the version conflict is not explained"
+ui_get "$AJAR" "/agents/$A1/config" -X POST -d "version=$VERSION&terminate_wait_seconds=60"
+expect_status 403 "the config form without its CSRF token"
+
+# ---- the client API: client token and session ----
+NEWV=$(sql "SELECT version FROM agents WHERE id = '$A1'")
+http POST "/api/client/agents/$A1/config" -H "Authorization: Bearer $A_TOKEN" -H 'Content-Type: application/json' \
+  -d "{\"version\":$NEWV,\"auto_switch_enabled\":true}"
+expect_error 409 conflict manual_replica_enabled
+expect_json .error.message 'Turn off manual replica first: it excludes auto-switch'
+ui_get "$AJAR" "/api/client/agents/$A1/config" -X POST -H 'Content-Type: application/json' \
+  -d "{\"version\":$NEWV,\"auto_switch_enabled\":true,\"manual_replica_enabled\":false}"
+expect_error 403 forbidden csrf_token
+ui_get "$AJAR" "/api/client/agents/$A1/config" -X POST -H 'Content-Type: application/json' -H "X-CSRF-Token: $CSRF" \
+  -d "{\"version\":$NEWV,\"auto_switch_enabled\":true,\"manual_replica_enabled\":false}"
+expect_status 200 "the client API with a session and X-CSRF-Token"
+expect_json .auto_switch_enabled true
+expect_json .manual_replica_enabled false
+expect_json .version $((NEWV + 1))
+[ "$(sql "SELECT COUNT(*) FROM system_events WHERE agent_id = '$A1' AND action = 'agent.config_changed' AND actor_type = 'user'")" = 2 ] \
+  || fail "config changes by users are not in the audit log"
+it_ok
