@@ -146,6 +146,15 @@ void pages_error(struct app *app, struct request *req, struct response *res, int
 	pages_render(app, req, res, status, "error", title, v);
 }
 
+void pages_favicon(struct app *app, struct request *req, struct response *res)
+{
+	(void)app;
+	(void)req;
+	response_text(res, 302, "text/plain", "See /static/favicon.svg\n", 24);
+	response_header(res, "Location", "/static/favicon.svg");
+	response_header(res, "Cache-Control", "public, max-age=86400");
+}
+
 /* ---- login and logout ---- */
 
 /* One field error: the summary links to #id, the field shows the message. */

@@ -41,6 +41,8 @@ const char *pages_cell(const struct db_rows *r, size_t row, size_t col);
 void pages_add_time(struct json_object *obj, const char *key, const char *iso, const char *epoch, int64_t now_s);
 
 /* Route handlers. */
+/* GET /favicon.ico: browsers ask for it whatever the page links; 302 to the static icon. */
+void pages_favicon(struct app *app, struct request *req, struct response *res);
 void pages_login_form(struct app *app, struct request *req, struct response *res);
 void pages_login(struct app *app, struct request *req, struct response *res);
 void pages_logout(struct app *app, struct request *req, struct response *res);

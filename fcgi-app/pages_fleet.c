@@ -98,7 +98,10 @@ void pages_overview(struct app *app, struct request *req, struct response *res)
 		double saved = strtod(pages_cell(&sv, 0, 1), NULL), od = strtod(pages_cell(&sv, 0, 2), NULL);
 		double actual = strtod(pages_cell(&sv, 0, 3), NULL);
 		char pct[32];
-		json_object_object_add(o, "days", json_object_new_int((int)strtol(pages_cell(&sv, 0, 0), NULL, 10)));
+		long days = strtol(pages_cell(&sv, 0, 0), NULL, 10);
+		json_object_object_add(o, "days", json_object_new_int64(days));
+		json_object_object_add(o, "period", json_object_new_string(days == 1 ? "1 day" : arena_printf(req->arena,
+											  "%ld days", days)));
 		json_object_object_add(o, "saved_amount", json_object_new_double(saved));
 		json_object_object_add(o, "saved", pages_money_obj(saved));
 		json_object_object_add(o, "ondemand_cost", pages_money_obj(od));

@@ -65,6 +65,7 @@ const struct route routes_table[] = {
 	{ HTTP_POST, "/api/client/agents/{aid}/switch", client_api_switch, ROUTE_AUTH_CLIENT | ROUTE_IDEMPOTENT },
 
 	/* Dashboard: logins, sessions and pages (issue 7; DESIGN.md section 5). */
+	{ HTTP_GET, "/favicon.ico", pages_favicon, ROUTE_AUTH_NONE },
 	{ HTTP_GET, "/login", pages_login_form, ROUTE_AUTH_NONE },
 	{ HTTP_POST, "/login", pages_login, ROUTE_AUTH_NONE },
 	{ HTTP_POST, "/logout", pages_logout, ROUTE_AUTH_SESSION | ROUTE_PAGE },

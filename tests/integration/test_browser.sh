@@ -1,0 +1,40 @@
+# test_browser.sh - the dashboard in headless Chromium (Debian's package) driven by playwright-core
+# from npm, installed into the build directory (never a browser download): login, overview numbers,
+# an agent page and its chart, a config toggle and its refusal, the same with JavaScript off, no
+# console errors. Screenshots: $SPOT_BUILD_DIR/browser-screenshots/.
+. "$(dirname "$0")/harness.sh"
+. "$(dirname "$0")/ui_lib.sh"
+it_env
+
+command -v node >/dev/null || fail "node is missing (scripts/deps.sh installs nodejs with the test packages)"
+[ -x /usr/bin/chromium ] || fail "/usr/bin/chromium is missing (scripts/deps.sh installs chromium with the test packages)"
+NODE_DIR=$SPOT_BUILD_DIR/browser-node
+if [ ! -f "$NODE_DIR/node_modules/playwright-core/package.json" ]; then
+  mkdir -p "$NODE_DIR"
+  cp "$SRC/tests/browser/package.json" "$NODE_DIR/"
+  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --prefix "$NODE_DIR" --no-audit --no-fund --loglevel=error \
+    >"$IT_TMP/npm.log" 2>&1 || { cat "$IT_TMP/npm.log" >&2; fail "npm install playwright-core"; }
+fi
+
+# ---- a client with one spot agent, savings and prices ----
+new_client
+register_agent "$CLIENT_TOKEN" "$(rand_name browser)" "$(rand_instance_id)" r5.large us-east-1c spot
+POOL=r5.large.us-east-1c
+EMAIL=$(rand_name browser)@example.test
+ui_user "$EMAIL" client "$CLIENT_ID"
+sql "INSERT INTO savings_snapshots (id, client_id, snapshot_date, ondemand_cost, actual_cost, savings)
+     VALUES (UUID(), '$CLIENT_ID', UTC_DATE(), 1500.00, 265.50, 1234.50)"
+sql "INSERT IGNORE INTO pricing_consolidated (id, pool_id, bucket_start, price)
+     SELECT UUID(), '$POOL', FROM_UNIXTIME((FLOOR(UNIX_TIMESTAMP() / 3600) - seq) * 3600), 0.0300 + (seq % 5) * 0.0010
+     FROM seq_1_to_48"
+POINTS=$(sql "SELECT COUNT(DISTINCT FLOOR(UNIX_TIMESTAMP(bucket_start) / 3600)) FROM pricing_consolidated
+              WHERE pool_id = '$POOL' AND bucket_start >= UTC_TIMESTAMP(3) - INTERVAL 7 DAY")
+
+OUT=$SPOT_BUILD_DIR/browser-screenshots
+mkdir -p "$OUT"
+SPOT_URL=$SPOT_URL LOGIN_EMAIL=$EMAIL LOGIN_PASSWORD=$UI_PASSWORD AGENT_ID=$AGENT_ID \
+  EXPECT_SAVINGS='$1,234.50' EXPECT_SPOT=1 EXPECT_ONLINE=1 EXPECT_POOL=$POOL EXPECT_POINTS=$POINTS OUT_DIR=$OUT \
+  PLAYWRIGHT_CORE=$NODE_DIR/node_modules/playwright-core \
+  node "$SRC/tests/browser/dashboard.mjs" || fail "the browser run failed (screenshots in $OUT)"
+note "screenshots: $(cd "$OUT" && ls ./*.png | tr '\n' ' ')"
+it_ok
