@@ -1,20 +1,17 @@
-/* uuid.c - version 4 UUIDs from OpenSSL's random generator. */
+/* uuid.c - version 4 and 7 UUIDs from OpenSSL's random generator. */
 #include "common/uuid.h"
 #include "common/digest.h"
+#include "common/timeutil.h"
 
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
-void uuid_v4(char out[UUID_STR_LEN + 1])
+/* The 16 bytes as 8-4-4-4-12 hex text. */
+static void uuid_format(const unsigned char b[16], char out[UUID_STR_LEN + 1])
 {
-	unsigned char b[16];
 	char hex[33];
-	if (digest_random(b, sizeof(b)) < 0)
-		abort();
-	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40); /* version 4 */
-	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80); /* variant 10 */
-	digest_hex(b, sizeof(b), hex);
+	digest_hex(b, 16, hex);
 	memcpy(out, hex, 8);
 	out[8] = '-';
 	memcpy(out + 9, hex + 8, 4);
@@ -25,6 +22,35 @@ void uuid_v4(char out[UUID_STR_LEN + 1])
 	out[23] = '-';
 	memcpy(out + 24, hex + 20, 12);
 	out[36] = '\0';
+}
+
+void uuid_v4(char out[UUID_STR_LEN + 1])
+{
+	unsigned char b[16];
+	if (digest_random(b, sizeof(b)) < 0)
+		abort();
+	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40); /* version 4 */
+	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80); /* variant 10 */
+	uuid_format(b, out);
+}
+
+void uuid_v7_at(char out[UUID_STR_LEN + 1], int64_t unix_ms)
+{
+	unsigned char b[16];
+	uint64_t ms = (uint64_t)unix_ms & 0xffffffffffffULL;
+	if (digest_random(b + 6, sizeof(b) - 6) < 0)
+		abort();
+	/* RFC 9562 section 5.7: unix_ts_ms (48 bits, big-endian), ver, rand_a (12), var, rand_b (62). */
+	for (int i = 0; i < 6; i++)
+		b[i] = (unsigned char)(ms >> (40 - 8 * i));
+	b[6] = (unsigned char)((b[6] & 0x0f) | 0x70); /* version 7 */
+	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80); /* variant 10 */
+	uuid_format(b, out);
+}
+
+void uuid_v7(char out[UUID_STR_LEN + 1])
+{
+	uuid_v7_at(out, time_now_ms());
 }
 
 int uuid_valid(const char *s)
