@@ -6,49 +6,86 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The samples document as rows (see db_pricing.h); collations match the tables' columns. */
-#define SAMPLES_TABLE                                                                                         \
-	"JSON_TABLE(?, '$[*]' COLUMNS ("                                                                      \
-	"id CHAR(36) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci PATH '$.id' ERROR ON EMPTY, "           \
-	"pool_id VARCHAR(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci PATH '$.pool' ERROR ON EMPTY, "  \
-	"instance_type VARCHAR(64) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci PATH '$.type' ERROR ON EMPTY, " \
-	"region VARCHAR(32) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci PATH '$.region' ERROR ON EMPTY, "  \
-	"az VARCHAR(32) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci PATH '$.az' ERROR ON EMPTY, "          \
-	"price DECIMAL(12,6) PATH '$.price' ERROR ON EMPTY, "                                                 \
+/* The documents of db_pricing.h as rows; collations match the tables' columns. */
+#define UCI "CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+#define SAMPLES_TABLE                                                                 \
+	"JSON_TABLE(?, '$[*]' COLUMNS ("                                              \
+	"id CHAR(36) " UCI " PATH '$.id' ERROR ON EMPTY, "                            \
+	"pool_id VARCHAR(128) " UCI " PATH '$.pool' ERROR ON EMPTY, "                 \
+	"price DECIMAL(12,6) PATH '$.price' ERROR ON EMPTY, "                         \
 	"observed_at DATETIME(3) PATH '$.at' ERROR ON EMPTY)) AS j"
+#define POOLS_TABLE                                                                   \
+	"JSON_TABLE(?, '$[*]' COLUMNS ("                                              \
+	"pool_id VARCHAR(128) " UCI " PATH '$.pool' ERROR ON EMPTY, "                 \
+	"instance_type VARCHAR(64) " UCI " PATH '$.type' ERROR ON EMPTY, "            \
+	"region VARCHAR(32) " UCI " PATH '$.region' ERROR ON EMPTY, "                 \
+	"az VARCHAR(32) " UCI " PATH '$.az' ERROR ON EMPTY)) AS j"
+#define TYPES_TABLE                                                                   \
+	"JSON_TABLE(?, '$[*]' COLUMNS ("                                              \
+	"instance_type VARCHAR(64) " UCI " PATH '$.type' ERROR ON EMPTY, "            \
+	"region VARCHAR(32) " UCI " PATH '$.region' ERROR ON EMPTY)) AS k"
 
 static const char *const db_pricing_sql[] = {
-	"SELECT 1 FROM instances WHERE id = ? AND agent_id = ?",
+	/*
+	 * Everything a report must know before writing, in one round trip and
+	 * without locks: ('o') the instance is the agent's, ('p') pools to
+	 * create, ('t') types the catalog lacks. In the steady state it answers
+	 * one row and the report writes no pool.
+	 */
+	"SELECT 'o' AS kind, NULL AS a, NULL AS b FROM instances WHERE id = ? AND agent_id = ? "
+	"UNION ALL SELECT 'p', j.pool_id, NULL FROM " POOLS_TABLE " LEFT JOIN spot_pools p ON p.id = j.pool_id "
+	"WHERE p.id IS NULL "
+	"UNION ALL SELECT 't', k.instance_type, k.region FROM " TYPES_TABLE " LEFT JOIN instance_types it "
+	"ON it.instance_type = k.instance_type AND it.region = k.region WHERE it.instance_type IS NULL "
+	"ORDER BY 1, 2, 3",
 	"INSERT INTO pricing_reports (id, client_id, agent_id, instance_id, source_role, request_id, ondemand_price, "
 	"price_count, accepted_count, rejected_count, received_at) "
 	"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(3))",
 	"SELECT id, accepted_count FROM pricing_reports WHERE agent_id = ? AND request_id = ?",
 	"INSERT INTO spot_pools (id, instance_type, region, az, created_at, updated_at) "
-	"SELECT j.pool_id, j.instance_type, j.region, j.az, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3) FROM " SAMPLES_TABLE
+	"SELECT j.pool_id, j.instance_type, j.region, j.az, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3) FROM " POOLS_TABLE
 	" ON DUPLICATE KEY UPDATE spot_pools.id = spot_pools.id",
 	/*
-	 * NOT EXISTS skips samples stored by an earlier report, so the affected
-	 * rows count only new ones; ON DUPLICATE KEY covers a concurrent report
-	 * of the same instance inserting the same sample meanwhile.
+	 * The unique key (pool_id, observed_at, instance_id) dedupes: INSERT
+	 * IGNORE skips a sample stored before or by a concurrent report of the
+	 * same instance, and its affected rows count only new ones (ON DUPLICATE
+	 * KEY UPDATE would count a kept row as 1 on this CLIENT_FOUND_ROWS
+	 * connection). IGNORE would also turn a bad value into a warning, but the
+	 * values were checked (pricing_check) and the pools made just before.
 	 */
-	"INSERT INTO spot_price_snapshots (id, pool_id, agent_id, instance_id, source_role, price, observed_at, "
+	"INSERT IGNORE INTO spot_price_snapshots (id, pool_id, agent_id, instance_id, source_role, price, observed_at, "
 	"received_at, request_id) SELECT j.id, j.pool_id, ?, ?, ?, j.price, j.observed_at, UTC_TIMESTAMP(3), ? "
-	"FROM " SAMPLES_TABLE " WHERE NOT EXISTS (SELECT 1 FROM spot_price_snapshots s WHERE s.pool_id = j.pool_id "
-	"AND s.observed_at = j.observed_at AND s.instance_id = ?) "
-	"ON DUPLICATE KEY UPDATE spot_price_snapshots.id = spot_price_snapshots.id",
-	"SELECT DISTINCT j.instance_type, j.region FROM " SAMPLES_TABLE " LEFT JOIN instance_types it "
-	"ON it.instance_type = j.instance_type AND it.region = j.region WHERE it.instance_type IS NULL "
-	"ORDER BY j.instance_type, j.region",
+	"FROM " SAMPLES_TABLE,
 };
-enum { SQL_OWNED, SQL_REPORT_INSERT, SQL_REPORT_FIND, SQL_POOLS, SQL_SNAPSHOTS, SQL_UNKNOWN };
+enum { SQL_CHECK, SQL_REPORT_INSERT, SQL_REPORT_FIND, SQL_POOLS, SQL_SNAPSHOTS };
 
-int db_pricing_instance_owned(struct db *db, struct arena *a, const char *agent_id, const char *instance_id)
+int db_pricing_check(struct db *db, struct arena *a, const char *agent_id, const char *instance_id,
+		     const char *pools_json, const char *types_json, struct pricing_check_result *out)
 {
-	struct db_param p[] = { DBP_STR(instance_id), DBP_STR(agent_id) };
+	struct db_param p[] = { DBP_STR(instance_id), DBP_STR(agent_id), DBP_STR(pools_json), DBP_STR(types_json) };
 	struct db_rows r;
-	if (db_query(db, a, db_pricing_sql[SQL_OWNED], p, 2, &r) < 0)
+	size_t nt = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (db_query(db, a, db_pricing_sql[SQL_CHECK], p, 4, &r) < 0)
 		return -1;
-	return r.nrows > 0;
+	out->unknown = arena_calloc(a, r.nrows ? 2 * r.nrows : 1, sizeof(*out->unknown));
+	for (size_t i = 0; i < r.nrows; i++) {
+		const char *kind = db_rows_cell(&r, i, 0);
+		if (!kind)
+			continue;
+		if (kind[0] == 'o') {
+			out->owned = 1;
+		} else if (kind[0] == 'p') {
+			out->nmissing_pools++;
+		} else {
+			out->unknown[2 * nt] = db_rows_cell(&r, i, 1);
+			out->unknown[2 * nt + 1] = db_rows_cell(&r, i, 2);
+			nt++;
+		}
+	}
+	out->nunknown = nt;
+	return 0;
 }
 
 int db_pricing_report_insert(struct db *db, const char *id, const struct pricing_report_row *r)
@@ -80,36 +117,20 @@ int db_pricing_report_find(struct db *db, struct arena *a, const char *agent_id,
 	return 1;
 }
 
-int db_pricing_pools_ensure(struct db *db, const char *samples_json)
+int db_pricing_pools_ensure(struct db *db, const char *pools_json)
 {
-	struct db_param p[] = { DBP_STR(samples_json) };
+	struct db_param p[] = { DBP_STR(pools_json) };
 	return db_query(db, NULL, db_pricing_sql[SQL_POOLS], p, 1, NULL);
 }
 
 int db_pricing_snapshots_insert(struct db *db, const char *samples_json, const char *agent_id,
 				const char *instance_id, const char *role, const char *request_id, long *stored)
 {
-	struct db_param p[] = { DBP_STR(agent_id),     DBP_STR(instance_id), DBP_STR(role),
-				DBP_STR(request_id),   DBP_STR(samples_json), DBP_STR(instance_id) };
+	struct db_param p[] = { DBP_STR(agent_id), DBP_STR(instance_id), DBP_STR(role), DBP_STR(request_id),
+				DBP_STR(samples_json) };
 	struct db_rows r;
-	if (db_query(db, NULL, db_pricing_sql[SQL_SNAPSHOTS], p, 6, &r) < 0)
+	if (db_query(db, NULL, db_pricing_sql[SQL_SNAPSHOTS], p, 5, &r) < 0)
 		return -1;
 	*stored = (long)r.affected;
-	return 0;
-}
-
-int db_pricing_unknown_types(struct db *db, struct arena *a, const char *samples_json, const char ***pairs,
-			     size_t *n)
-{
-	struct db_param p[] = { DBP_STR(samples_json) };
-	struct db_rows r;
-	if (db_query(db, a, db_pricing_sql[SQL_UNKNOWN], p, 1, &r) < 0)
-		return -1;
-	*pairs = arena_calloc(a, r.nrows ? 2 * r.nrows : 1, sizeof(**pairs));
-	for (size_t i = 0; i < r.nrows; i++) {
-		(*pairs)[2 * i] = db_rows_cell(&r, i, 0);
-		(*pairs)[2 * i + 1] = db_rows_cell(&r, i, 1);
-	}
-	*n = r.nrows;
 	return 0;
 }

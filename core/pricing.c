@@ -88,25 +88,60 @@ int pricing_check(struct price_row *r, int64_t now_ms, const char **field, const
 	return 0;
 }
 
-/*
- * The samples document of db_pricing.h. A sample repeated inside the report
- * (same pool and time) is sent once: the first one counts.
- */
-static const char *pricing_samples_json(struct arena *a, const struct pricing_report *in)
+/* The three documents of db_pricing.h for one report, in arena memory. */
+struct pricing_docs {
+	const char *samples, *pools, *types;
+};
+
+static const char *pricing_json_take(struct arena *a, struct json_object *arr)
 {
-	struct json_object *arr = json_object_new_array();
-	const char *s;
+	const char *s = arena_strdup(a, json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PLAIN));
+	json_object_put(arr);
+	return s;
+}
+
+/*
+ * A sample repeated inside the report (same pool and time) is sent once: the
+ * first one counts. Pools and (type, region) pairs are sent once each, so
+ * the database looks each up once however many samples name it.
+ */
+static void pricing_docs_make(struct arena *a, const struct pricing_report *in, struct pricing_docs *d)
+{
+	struct json_object *samples = json_object_new_array(), *pools = json_object_new_array(),
+			   *types = json_object_new_array();
 
 	for (size_t i = 0; i < in->nrows; i++) {
 		const struct price_row *r = &in->rows[i];
 		char id[UUID_STR_LEN + 1], at[32], price[32];
-		size_t j;
-		for (j = 0; j < i; j++)
-			if (in->rows[j].observed_ms == r->observed_ms && !strcmp(in->rows[j].pool_id, r->pool_id))
-				break;
-		if (j < i)
+		int same_pool = 0, same_type = 0, same_sample = 0;
+		for (size_t j = 0; j < i && !same_sample; j++) {
+			const struct price_row *q = &in->rows[j];
+			if (!strcmp(q->pool_id, r->pool_id)) {
+				same_pool = same_type = 1;
+				same_sample = q->observed_ms == r->observed_ms;
+			} else if (!same_type && !strcmp(q->instance_type, r->instance_type) &&
+				   !strcmp(q->region, r->region)) {
+				same_type = 1;
+			}
+		}
+		if (same_sample)
 			continue;
-		uuid_v4(id);
+		if (!same_pool) {
+			struct json_object *o = json_object_new_object();
+			json_object_object_add(o, "pool", json_object_new_string(r->pool_id));
+			json_object_object_add(o, "type", json_object_new_string(r->instance_type));
+			json_object_object_add(o, "region", json_object_new_string(r->region));
+			json_object_object_add(o, "az", json_object_new_string(r->az));
+			json_object_array_add(pools, o);
+		}
+		if (!same_type) {
+			struct json_object *o = json_object_new_object();
+			json_object_object_add(o, "type", json_object_new_string(r->instance_type));
+			json_object_object_add(o, "region", json_object_new_string(r->region));
+			json_object_array_add(types, o);
+		}
+		/* Time-ordered ids: new rows go to the end of the primary key instead of splitting its pages. */
+		uuid_v7(id);
 		/* "2026-11-24T05:45:33.123Z" -> "2026-11-24 05:45:33.123", a DATETIME(3) literal in UTC. */
 		if (time_format_rfc3339_ms(r->observed_ms, at, sizeof(at)) < 0)
 			abort(); /* cannot happen: the time was checked to be within 90 days */
@@ -116,16 +151,13 @@ static const char *pricing_samples_json(struct arena *a, const struct pricing_re
 		struct json_object *o = json_object_new_object();
 		json_object_object_add(o, "id", json_object_new_string(id));
 		json_object_object_add(o, "pool", json_object_new_string(r->pool_id));
-		json_object_object_add(o, "type", json_object_new_string(r->instance_type));
-		json_object_object_add(o, "region", json_object_new_string(r->region));
-		json_object_object_add(o, "az", json_object_new_string(r->az));
 		json_object_object_add(o, "price", json_object_new_string(price));
 		json_object_object_add(o, "at", json_object_new_string(at));
-		json_object_array_add(arr, o);
+		json_object_array_add(samples, o);
 	}
-	s = arena_strdup(a, json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PLAIN));
-	json_object_put(arr);
-	return s;
+	d->samples = pricing_json_take(a, samples);
+	d->pools = pricing_json_take(a, pools);
+	d->types = pricing_json_take(a, types);
 }
 
 static int pricing_notify_unknown(struct db *db, struct arena *a, const char *type, const char *region)
@@ -145,10 +177,14 @@ static int pricing_notify_unknown(struct db *db, struct arena *a, const char *ty
 	return db_notify_add(db, &n);
 }
 
-/* One attempt inside pricing_report_store's transaction; CORE_DUPLICATE: request_id was recorded before. */
+/*
+ * One attempt inside pricing_report_store's transaction; CORE_DUPLICATE:
+ * request_id was recorded before. In the steady state (pools known) four
+ * statements: the check, the report row, the samples, the audit row.
+ */
 static enum core_result pricing_store_once(struct db *db, struct arena *a, const struct pricing_report *in,
-					   const char *request_id, const char *samples, const struct actor *who,
-					   struct pricing_outcome *out)
+					   const char *request_id, const struct pricing_docs *docs,
+					   const struct actor *who, struct pricing_outcome *out)
 {
 	struct pricing_report_row rep = {
 		.client_id = in->client_id,
@@ -162,23 +198,25 @@ static enum core_result pricing_store_once(struct db *db, struct arena *a, const
 		.accepted_count = (long)in->nrows,
 		.rejected_count = (long)in->rejected_count,
 	};
-	int rc;
+	struct pricing_check_result chk;
 
 	out->stored = 0;
 	out->nunknown = 0;
 	out->unknown = NULL;
-	rc = db_pricing_instance_owned(db, a, in->agent_id, in->instance_id);
-	if (rc <= 0)
-		return rc < 0 ? CORE_ERR : CORE_NOT_FOUND;
-	uuid_v4(out->report_id);
+	if (db_pricing_check(db, a, in->agent_id, in->instance_id, docs->pools, docs->types, &chk) < 0)
+		return CORE_ERR;
+	if (!chk.owned)
+		return CORE_NOT_FOUND;
+	uuid_v7(out->report_id);
 	if (db_pricing_report_insert(db, out->report_id, &rep) < 0)
 		return db_is_duplicate(db) ? CORE_DUPLICATE : CORE_ERR;
 	if (in->nrows) {
-		if (db_pricing_pools_ensure(db, samples) < 0 ||
-		    db_pricing_snapshots_insert(db, samples, in->agent_id, in->instance_id, in->role, request_id,
-						&out->stored) < 0 ||
-		    db_pricing_unknown_types(db, a, samples, &out->unknown, &out->nunknown) < 0)
+		if ((chk.nmissing_pools && db_pricing_pools_ensure(db, docs->pools) < 0) ||
+		    db_pricing_snapshots_insert(db, docs->samples, in->agent_id, in->instance_id, in->role, request_id,
+						&out->stored) < 0)
 			return CORE_ERR;
+		out->unknown = chk.unknown;
+		out->nunknown = chk.nunknown;
 		for (size_t i = 0; i < out->nunknown; i++)
 			if (pricing_notify_unknown(db, a, out->unknown[2 * i], out->unknown[2 * i + 1]) < 0)
 				return CORE_ERR;
@@ -198,7 +236,8 @@ static enum core_result pricing_store_once(struct db *db, struct arena *a, const
 struct pricing_store_ctx {
 	struct arena *a;
 	const struct pricing_report *in;
-	const char *request_id, *samples;
+	const char *request_id;
+	struct pricing_docs docs;
 	const struct actor *who;
 	struct pricing_outcome *out;
 };
@@ -206,7 +245,7 @@ struct pricing_store_ctx {
 static enum core_result pricing_store_step(struct db *db, void *ctx)
 {
 	struct pricing_store_ctx *c = ctx;
-	return pricing_store_once(db, c->a, c->in, c->request_id, c->samples, c->who, c->out);
+	return pricing_store_once(db, c->a, c->in, c->request_id, &c->docs, c->who, c->out);
 }
 
 enum core_result pricing_report_store(struct db *db, struct arena *a, const struct pricing_report *in,
@@ -219,10 +258,10 @@ enum core_result pricing_report_store(struct db *db, struct arena *a, const stru
 
 	memset(out, 0, sizeof(*out));
 	if (!c.request_id) {
-		uuid_v4(made);
+		uuid_v7(made);
 		c.request_id = made;
 	}
-	c.samples = pricing_samples_json(a, in);
+	pricing_docs_make(a, in, &c.docs);
 	rc = txn_run(db, "pricing_report_store", 0, pricing_store_step, &c);
 	if (rc != CORE_DUPLICATE)
 		return rc;
