@@ -2,19 +2,30 @@
  * db_ceiling.c - the database's own ceiling for the heartbeat (bench/heartbeat.sh).
  *
  *   bench-db-ceiling --socket PATH --user U --password P --database DB --agents FILE
- *                    [--threads 4] [--seconds 15] [--mode call|update]
+ *                    [--threads 4] [--seconds 15] [--mode heartbeat|update]
  *
- * THREADS threads, each with its own connection (autocommit, as the workers), issue
- * one prepared statement over and over for SECONDS seconds, rotating over the agents
- * of FILE ("agent_id instance_id agent_token sha256hex" a line, bench/hb_register.py);
- * thread t starts at agent t and steps by THREADS, as wrk's threads do.
- *   call    CALL spot_heartbeat(token_sha256, agent_id, instance_id, 'running', uptime)
- *           - exactly what the worker sends for a heartbeat without X-Request-ID
- *           (core/db_agents.c SQL_HB_CALL), its answer row read and checked for 'ok';
- *   update  UPDATE instances SET last_heartbeat_at = UTC_TIMESTAMP(3),
- *           reported_status = ?, uptime_seconds = ? WHERE id = ?
- *           - the heartbeat's main write alone, as a second reference.
- * Prints one line: mode, threads, calls, seconds, calls/s, p50/p99 per call, errors.
+ * THREADS threads, each with its own connection (autocommit and CLIENT_FOUND_ROWS, as
+ * the workers' core/db.c), issue prepared statements over and over for SECONDS
+ * seconds, rotating over the agents of FILE ("agent_id instance_id agent_token
+ * sha256hex" a line, bench/hb_register.py); thread t starts at agent t and steps by
+ * THREADS, as wrk's threads do.
+ *   heartbeat  exactly the statements the worker sends for a heartbeat without
+ *              X-Request-ID (core/agents.c agents_heartbeat_token, core/db_agents.c):
+ *              1. SQL_HB_FAST, the UPDATE instances ... JOIN client_tokens ... JOIN
+ *                 clients that checks the token in its join (one matched row wanted);
+ *              2. SQL_HB_FAST_STATE, the SELECT of the answer (role, agent status,
+ *                 config_version, client_id, staleness, pending commands);
+ *              3. only when that says the agent row is stale (older than
+ *                 AGENT_LIVENESS_WRITE_S = 300 s) or offline and the instance is the
+ *                 primary: db_heartbeat_agent's UPDATE agents (the offline->online one
+ *                 first, then the plain one), counted as agent_writes.
+ *              The statement texts are copied from core/db_agents.c: keep them equal.
+ *   update     UPDATE instances SET last_heartbeat_at = UTC_TIMESTAMP(3),
+ *              reported_status = ?, uptime_seconds = ? WHERE id = ?
+ *              - the heartbeat's main write alone, without the token join: a second,
+ *              lower-bound reference ("the same UPDATE" of the issue).
+ * Prints one line: mode, threads, calls (heartbeats), seconds, calls/s, p50/p99 per
+ * heartbeat (all its statements), errors, agent_writes.
  */
 #include <mysql.h>
 #include <pthread.h>
@@ -34,6 +45,7 @@ static struct agent *agents;
 static size_t nagents;
 static const char *o_socket, *o_user = "spot", *o_password = "", *o_db = "spot";
 static int o_threads = 4, o_seconds = 15, o_update = 0;
+static const long stale_s = 300; /* core/agents.h AGENT_LIVENESS_WRITE_S */
 static atomic_int stop;
 
 #define LAT_BUCKETS 100000 /* 10 us buckets up to 1 s */
@@ -41,7 +53,7 @@ static atomic_int stop;
 struct worker {
 	pthread_t th;
 	int idx;
-	long calls, errors;
+	long calls, errors, agent_writes;
 	unsigned *lat;
 	char err[256];
 };
@@ -101,97 +113,156 @@ static void set_err(struct worker *w, const char *what, const char *msg)
 	w->errors++;
 }
 
+/* core/db_agents.c SQL_HB_FAST, SQL_HB_FAST_STATE, SQL_HB_ONLINE, SQL_HB_AGENT. */
+static const char sql_hb_fast[] =
+	"UPDATE instances i JOIN client_tokens t ON t.token_hash = ? JOIN clients c ON c.id = t.client_id "
+	"SET i.last_heartbeat_at = UTC_TIMESTAMP(3), i.reported_status = ?, i.uptime_seconds = ? "
+	"WHERE i.id = ? AND i.agent_id = ? AND i.client_id = t.client_id AND t.revoked_at IS NULL "
+	"AND (t.expires_at IS NULL OR t.expires_at > UTC_TIMESTAMP(3)) AND c.is_active "
+	"AND (t.kind = 'client' OR t.agent_id = i.agent_id)";
+static const char sql_hb_state[] =
+	"SELECT i.role, a.status, a.config_version, a.client_id, "
+	"a.last_heartbeat_at IS NULL OR a.last_heartbeat_at < UTC_TIMESTAMP(3) - INTERVAL ? SECOND, "
+	"(SELECT COUNT(*) FROM commands c WHERE c.agent_id = a.id AND c.status = 'pending' "
+	"AND c.expires_at > UTC_TIMESTAMP(3) AND (c.instance_id = i.id OR (c.instance_id IS NULL AND i.role = 'primary'))) "
+	"FROM instances i JOIN agents a ON a.id = i.agent_id WHERE i.id = ? AND i.agent_id = ?";
+static const char sql_hb_online[] = "UPDATE agents SET status = 'online', last_heartbeat_at = UTC_TIMESTAMP(3), "
+				    "reported_status = ? WHERE id = ? AND status = 'offline'";
+static const char sql_hb_agent[] =
+	"UPDATE agents SET last_heartbeat_at = UTC_TIMESTAMP(3), reported_status = ? WHERE id = ?";
+static const char sql_update[] = "UPDATE instances SET last_heartbeat_at = UTC_TIMESTAMP(3), reported_status = ?, "
+				 "uptime_seconds = ? WHERE id = ?";
+
+static MYSQL_STMT *prepare(struct worker *w, MYSQL *m, const char *sql)
+{
+	MYSQL_STMT *st = mysql_stmt_init(m);
+	if (!st || mysql_stmt_prepare(st, sql, strlen(sql))) {
+		set_err(w, "prepare", st ? mysql_stmt_error(st) : mysql_error(m));
+		return NULL;
+	}
+	return st;
+}
+
+#define BIND_STR(b, buf, lenp) ((b).buffer_type = MYSQL_TYPE_STRING, (b).buffer = (buf), (b).length = (lenp))
+#define BIND_LL(b, p) ((b).buffer_type = MYSQL_TYPE_LONGLONG, (b).buffer = (p))
+
 static void *run(void *arg)
 {
 	struct worker *w = arg;
 	MYSQL *m = mysql_init(NULL);
-	MYSQL_STMT *st;
-	MYSQL_BIND in[5], out[6]; /* spot_heartbeat answers one row of 6 columns */
-	unsigned long len[5], out_len[6];
+	MYSQL_STMT *up = NULL, *state = NULL, *online = NULL, *agent = NULL;
+	MYSQL_BIND in_up[5], in_state[3], in_agent[2], out[6];
+	unsigned long len_hash = 32, len_status, len_id, len_inst, out_len[6];
 	my_bool out_null[6];
 	char status[] = "running", cells[6][64];
-	long long uptime = 0;
+	long long uptime = 0, stale = stale_s;
 	struct agent cur;
-	const char *sql = o_update ? "UPDATE instances SET last_heartbeat_at = UTC_TIMESTAMP(3), reported_status = ?, "
-				     "uptime_seconds = ? WHERE id = ?"
-				   : "CALL spot_heartbeat(?, ?, ?, ?, ?)";
 
-	if (!mysql_real_connect(m, NULL, o_user, o_password, o_db, 0, o_socket, CLIENT_MULTI_RESULTS)) {
+	if (!mysql_real_connect(m, NULL, o_user, o_password, o_db, 0, o_socket, CLIENT_FOUND_ROWS)) {
 		set_err(w, "connect", mysql_error(m));
 		return NULL;
 	}
 	mysql_autocommit(m, 1);
-	st = mysql_stmt_init(m);
-	if (mysql_stmt_prepare(st, sql, strlen(sql))) {
-		set_err(w, "prepare", mysql_stmt_error(st));
-		return NULL;
-	}
-	memset(in, 0, sizeof(in));
-	if (o_update) {
-		in[0].buffer_type = MYSQL_TYPE_STRING, in[0].buffer = status, in[0].length = &len[0];
-		in[1].buffer_type = MYSQL_TYPE_LONGLONG, in[1].buffer = &uptime;
-		in[2].buffer_type = MYSQL_TYPE_STRING, in[2].buffer = cur.instance, in[2].length = &len[2];
-		len[0] = strlen(status);
-	} else {
-		in[0].buffer_type = MYSQL_TYPE_STRING, in[0].buffer = cur.hash, in[0].length = &len[0];
-		in[1].buffer_type = MYSQL_TYPE_STRING, in[1].buffer = cur.id, in[1].length = &len[1];
-		in[2].buffer_type = MYSQL_TYPE_STRING, in[2].buffer = cur.instance, in[2].length = &len[2];
-		in[3].buffer_type = MYSQL_TYPE_STRING, in[3].buffer = status, in[3].length = &len[3];
-		in[4].buffer_type = MYSQL_TYPE_LONGLONG, in[4].buffer = &uptime;
-		len[0] = 32, len[3] = strlen(status);
-	}
+	len_status = strlen(status);
+	memset(in_up, 0, sizeof(in_up));
+	memset(in_state, 0, sizeof(in_state));
+	memset(in_agent, 0, sizeof(in_agent));
 	memset(out, 0, sizeof(out));
-	for (int c = 0; c < 6; c++) {
-		out[c].buffer_type = MYSQL_TYPE_STRING, out[c].buffer = cells[c];
-		out[c].buffer_length = sizeof(cells[c]) - 1, out[c].length = &out_len[c], out[c].is_null = &out_null[c];
+	if (o_update) {
+		if (!(up = prepare(w, m, sql_update)))
+			goto out;
+		BIND_STR(in_up[0], status, &len_status);
+		BIND_LL(in_up[1], &uptime);
+		BIND_STR(in_up[2], cur.instance, &len_inst);
+	} else {
+		if (!(up = prepare(w, m, sql_hb_fast)) || !(state = prepare(w, m, sql_hb_state)) ||
+		    !(online = prepare(w, m, sql_hb_online)) || !(agent = prepare(w, m, sql_hb_agent)))
+			goto out;
+		BIND_STR(in_up[0], cur.hash, &len_hash);
+		BIND_STR(in_up[1], status, &len_status);
+		BIND_LL(in_up[2], &uptime);
+		BIND_STR(in_up[3], cur.instance, &len_inst);
+		BIND_STR(in_up[4], cur.id, &len_id);
+		BIND_LL(in_state[0], &stale);
+		BIND_STR(in_state[1], cur.instance, &len_inst);
+		BIND_STR(in_state[2], cur.id, &len_id);
+		BIND_STR(in_agent[0], status, &len_status);
+		BIND_STR(in_agent[1], cur.id, &len_id);
+		for (int c = 0; c < 6; c++) {
+			out[c].buffer_type = MYSQL_TYPE_STRING, out[c].buffer = cells[c];
+			out[c].buffer_length = sizeof(cells[c]) - 1, out[c].length = &out_len[c];
+			out[c].is_null = &out_null[c];
+		}
+		if (mysql_stmt_bind_param(state, in_state) || mysql_stmt_bind_result(state, out) ||
+		    mysql_stmt_bind_param(online, in_agent) || mysql_stmt_bind_param(agent, in_agent)) {
+			set_err(w, "bind", mysql_stmt_error(state));
+			goto out;
+		}
+	}
+	if (mysql_stmt_bind_param(up, in_up)) {
+		set_err(w, "bind", mysql_stmt_error(up));
+		goto out;
 	}
 
 	size_t i = (size_t)w->idx % nagents;
 	while (!atomic_load(&stop)) {
 		cur = agents[i];
 		i = (i + (size_t)o_threads) % nagents;
-		len[1] = strlen(cur.id), len[2] = strlen(cur.instance);
+		len_id = strlen(cur.id), len_inst = strlen(cur.instance);
 		uptime++;
 		double t0 = now_s();
-		if (mysql_stmt_bind_param(st, in) || mysql_stmt_execute(st)) {
-			set_err(w, "execute", mysql_stmt_error(st));
+		if (mysql_stmt_execute(up)) {
+			set_err(w, "execute", mysql_stmt_error(up));
+			continue;
+		}
+		if (mysql_stmt_affected_rows(up) != 1) { /* matched rows (CLIENT_FOUND_ROWS) */
+			set_err(w, "update", o_update ? "no row changed" : "token or instance did not match");
 			continue;
 		}
 		if (!o_update) {
-			/* The procedure's answer row, then the CALL's own status result. */
-			int got = 0;
-			do {
-				if (mysql_stmt_field_count(st) > 0) {
-					if (mysql_stmt_store_result(st)) {
-						set_err(w, "store", mysql_stmt_error(st));
-						break;
-					}
-					if (!got && mysql_stmt_field_count(st) == 6 && mysql_stmt_bind_result(st, out) == 0) {
-						int r = mysql_stmt_fetch(st);
-						if (r == 0 || r == MYSQL_DATA_TRUNCATED) {
-							char *outcome = cells[0];
-							outcome[out_len[0] < sizeof(cells[0]) ? out_len[0] : sizeof(cells[0]) - 1] = 0;
-							got = 1;
-							if (out_null[0] || strcmp(outcome, "ok"))
-								set_err(w, "outcome", outcome);
-						}
-					}
-					while (mysql_stmt_fetch(st) == 0)
-						;
-					mysql_stmt_free_result(st);
+			int r;
+			if (mysql_stmt_execute(state) || mysql_stmt_store_result(state)) {
+				set_err(w, "state", mysql_stmt_error(state));
+				continue;
+			}
+			r = mysql_stmt_fetch(state);
+			if (r != 0 && r != MYSQL_DATA_TRUNCATED) {
+				set_err(w, "state", "no answer row");
+				mysql_stmt_free_result(state);
+				continue;
+			}
+			for (int c = 0; c < 6; c++)
+				cells[c][out_null[c] ? 0 : (out_len[c] < sizeof(cells[c]) ? out_len[c] : sizeof(cells[c]) - 1)] = 0;
+			while (mysql_stmt_fetch(state) == 0)
+				;
+			mysql_stmt_free_result(state);
+			/* As agents_heartbeat_token: the agent row only when stale or offline, for the primary. */
+			if (!strcmp(cells[0], "primary") && (cells[4][0] == '1' || !strcmp(cells[1], "offline"))) {
+				if (mysql_stmt_execute(online)) {
+					set_err(w, "online", mysql_stmt_error(online));
+					continue;
 				}
-			} while (mysql_stmt_next_result(st) == 0);
-			if (!got)
-				set_err(w, "call", "no answer row");
-		} else if (mysql_stmt_affected_rows(st) != 1) {
-			set_err(w, "update", "no row changed");
+				if (mysql_stmt_affected_rows(online) == 0 && mysql_stmt_execute(agent)) {
+					set_err(w, "agent", mysql_stmt_error(agent));
+					continue;
+				}
+				w->agent_writes++;
+			}
 		}
 		double us = (now_s() - t0) * 1e6;
 		size_t b = (size_t)(us / 10);
 		w->lat[b < LAT_BUCKETS ? b : LAT_BUCKETS - 1]++;
 		w->calls++;
 	}
-	mysql_stmt_close(st);
+out:
+	if (up)
+		mysql_stmt_close(up);
+	if (state)
+		mysql_stmt_close(state);
+	if (online)
+		mysql_stmt_close(online);
+	if (agent)
+		mysql_stmt_close(agent);
 	mysql_close(m);
 	return NULL;
 }
@@ -230,11 +301,11 @@ int main(int argc, char **argv)
 			o_threads = atoi(v);
 		else if (!strcmp(a, "--seconds"))
 			o_seconds = atoi(v);
-		else if (!strcmp(a, "--mode") && (!strcmp(v, "call") || !strcmp(v, "update")))
+		else if (!strcmp(a, "--mode") && (!strcmp(v, "heartbeat") || !strcmp(v, "update")))
 			o_update = !strcmp(v, "update");
 		else {
 			fprintf(stderr, "usage: %s --socket PATH --user U --password P --database DB --agents FILE "
-					"[--threads N] [--seconds S] [--mode call|update]\n",
+					"[--threads N] [--seconds S] [--mode heartbeat|update]\n",
 				argv[0]);
 			return 2;
 		}
@@ -256,11 +327,11 @@ int main(int argc, char **argv)
 	struct timespec d = { o_seconds, 0 };
 	nanosleep(&d, NULL);
 	atomic_store(&stop, 1);
-	long calls = 0, errors = 0;
+	long calls = 0, errors = 0, agent_writes = 0;
 	unsigned *lat = calloc(LAT_BUCKETS, sizeof(unsigned));
 	for (int i = 0; i < o_threads; i++) {
 		pthread_join(w[i].th, NULL);
-		calls += w[i].calls, errors += w[i].errors;
+		calls += w[i].calls, errors += w[i].errors, agent_writes += w[i].agent_writes;
 		for (size_t b = 0; b < LAT_BUCKETS; b++)
 			lat[b] += w[i].lat[b];
 		if (w[i].err[0])
@@ -268,9 +339,9 @@ int main(int argc, char **argv)
 	}
 	double secs = now_s() - t0;
 	printf("mode=%s threads=%d agents=%zu calls=%ld seconds=%.2f calls_per_s=%.0f p50_ms=%.2f p99_ms=%.2f "
-	       "errors=%ld\n",
-	       o_update ? "update" : "call", o_threads, nagents, calls, secs, (double)calls / secs,
-	       pct(lat, calls, 0.50), pct(lat, calls, 0.99), errors);
+	       "errors=%ld agent_writes=%ld\n",
+	       o_update ? "update" : "heartbeat", o_threads, nagents, calls, secs, (double)calls / secs,
+	       pct(lat, calls, 0.50), pct(lat, calls, 0.99), errors, agent_writes);
 	mysql_library_end();
 	return errors || !calls ? 1 : 0;
 }

@@ -3,8 +3,10 @@
 #
 #   bash bench/heartbeat.sh [--dir DIR] [--port PORT] [--agents N] [--duration S] [--warmup S]
 #                           [--connections C] [--threads T] [--db-threads N] [--no-profile] [--out FILE]
+#                           [--pricing-only]
 # (also `bash bench/run.sh heartbeat [options]`; defaults: /tmp/spot-bench-hb, a free port,
-# 10,000 agents, 15 s runs after 2 s warm-ups, 32 connections, 2 wrk threads, 4 DB threads)
+# 10,000 agents, 15 s runs after 2 s warm-ups, 32 connections, 2 wrk threads, 4 DB threads;
+# --pricing-only: steps 1, 2 and the pricing run alone, rewriting only the pricing section)
 #
 # 1. A fresh private stack: `./spot up --dir DIR --port PORT` with the nginx rate limits
 #    raised (DIR is wiped first; it must be a stack directory or empty).
@@ -16,15 +18,17 @@
 # 4. Runs, each with CPU seconds of every server process from /proc/PID/stat before and
 #    after (nginx master+workers, the pool's multiwatch+workers, mariadbd, gunicorn
 #    master+workers) and the database's own counters (SHOW GLOBAL STATUS):
-#      ceiling-call    build/bench-db-ceiling --mode call: CALL spot_heartbeat prepared, 4 connections
+#      ceiling-hb      build/bench-db-ceiling --mode heartbeat: the worker's heartbeat statements
+#                      (UPDATE ... JOIN client_tokens JOIN clients, then the answer SELECT;
+#                      the agent row when stale), prepared, 4 connections
 #      heartbeat       wrk -s bench/heartbeat.lua through nginx to spot-fcgi
 #      flask           the same through nginx to the Flask peer
-#      ceiling-update  build/bench-db-ceiling --mode update: the heartbeat's UPDATE alone
+#      ceiling-update  build/bench-db-ceiling --mode update: a plain UPDATE instances ... WHERE id = ? alone
 #      pricing         wrk -s bench/pricing.lua: pricing reports of 20 prices (when the route exists)
 #    then (unless --no-profile) one more short heartbeat run under `perf record` (mariadbd
 #    and the workers) and `strace -c` (one worker), for where the CPU goes.
 # 5. Writes the "Heartbeat (issue 3)" and "Pricing reports (issue 3)" sections of
-#    bench/RESULTS.md (everything before them is kept) and stops everything it started.
+#    bench/RESULTS.md (everything before and after them is kept) and stops everything it started.
 # shellcheck source-path=SCRIPTDIR
 set -euo pipefail
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -35,7 +39,7 @@ export SRC
 . "$SRC/scripts/build.sh"
 
 BDIR=${TMPDIR:-/tmp}/spot-bench-hb PORT="" AGENTS=10000 DURATION=15 WARMUP=2 CONNS=32 THREADS=2
-DB_THREADS=4 PROFILE=1 OUT=$SRC/bench/RESULTS.md
+DB_THREADS=4 PROFILE=1 OUT=$SRC/bench/RESULTS.md PRICING_ONLY=0
 # A build of its own (./spot up runs from SPOT_BUILD_DIR), so that a build of build/
 # by someone else at the same time cannot swap binaries under the benchmark.
 export SPOT_BUILD_DIR=${SPOT_BUILD_DIR:-${TMPDIR:-/tmp}/spot-bench-hb-build}
@@ -52,8 +56,9 @@ while [ $# -gt 0 ]; do
     --threads) THREADS=${2:?--threads needs a number}; shift 2 ;;
     --db-threads) DB_THREADS=${2:?--db-threads needs a number}; shift 2 ;;
     --no-profile) PROFILE=0; shift ;;
+    --pricing-only) PRICING_ONLY=1 PROFILE=0; shift ;;
     --out) OUT=${2:?--out needs a file}; shift 2 ;;
-    -h|--help) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option: $1 (try --help)" ;;
   esac
 done
@@ -135,6 +140,8 @@ say "$REG_LINE"
 FLEET=$(sql "SELECT CONCAT((SELECT COUNT(*) FROM agents), ' agents, ', (SELECT COUNT(*) FROM instances WHERE role = 'primary'), ' primary instances, ', (SELECT COUNT(*) FROM client_tokens WHERE kind = 'agent' AND revoked_at IS NULL), ' live agent tokens')")
 say "database: $FLEET"
 
+# (--pricing-only: no Flask peer, no heartbeat runs)
+if [ "$PRICING_ONLY" -eq 0 ]; then
 # ---- the Flask peer on a unix socket, behind the same nginx ----
 FLASK_DIR=$BDIR/run/bench
 FLASK_SOCK=$FLASK_DIR/flask.sock
@@ -192,6 +199,7 @@ say "Flask answers:     $F_ANS"
 [ "${C_ANS##* }" = 200 ] || die "spot-fcgi's heartbeat does not answer 200"
 nginx_settled() { [ "$(children_of "$NGINX_PID" | wc -l)" -le "$NGINX_WORKERS" ]; }
 wait_for "nginx workers" 20 nginx_settled || say "warning: old nginx workers still run"
+fi # PRICING_ONLY
 
 # ---- measuring ----
 nginx_pids() { echo "$NGINX_PID"; children_of "$NGINX_PID"; }
@@ -299,12 +307,15 @@ ceiling_run() {
 }
 
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
-ceiling_run ceiling-call call
-wrk_run heartbeat heartbeat.lua ""
-HB_FRESH=$(sql "SELECT COUNT(*) FROM instances WHERE last_heartbeat_at >= '${R_T0[heartbeat]}'")
-wrk_run flask heartbeat.lua /flask
-FL_FRESH=$(sql "SELECT COUNT(*) FROM instances WHERE last_heartbeat_at >= '${R_T0[flask]}'")
-ceiling_run ceiling-update update
+if [ "$PRICING_ONLY" -eq 0 ]; then
+  ceiling_run ceiling-hb heartbeat
+  wrk_run heartbeat heartbeat.lua ""
+  HB_FRESH=$(sql "SELECT COUNT(*) FROM instances WHERE last_heartbeat_at >= '${R_T0[heartbeat]}'")
+  wrk_run flask heartbeat.lua /flask
+  FL_FRESH=$(sql "SELECT COUNT(*) FROM instances WHERE last_heartbeat_at >= '${R_T0[flask]}'")
+  ceiling_run ceiling-update update
+  CEIL_AGENT_WRITES=$(sed -n 's/.* agent_writes=\([0-9]*\).*/\1/p' "$RAW/ceiling-hb.txt")
+fi
 
 # ---- pricing reports (when the route exists) ----
 read -r A_ID A_INST A_TOK _ < "$AGENTS_FILE"
@@ -376,22 +387,27 @@ fi
 pct() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.0f", 100 * a / b; else print 0}'; }
 ms() { awk -v v="$1" 'BEGIN {x = v + 0; if (v ~ /us$/) x /= 1000; else if (v ~ /ms$/) x += 0; else if (v ~ /s$/) x *= 1000; printf "%.2f", x}'; }
 verdict() { if [ "$1" -eq 1 ]; then echo met; else echo "not met"; fi; }
-HB_PCT=$(pct "${R_RPS[heartbeat]}" "${R_RPS[ceiling-call]}")
-HB_P99=$(ms "${R_P99[heartbeat]}")
-CPU_PCT=$(pct "${R_CPU[heartbeat]}" "${R_CPU[flask]}")
-V1=$(verdict "$([ "$HB_PCT" -ge 70 ] && echo 1 || echo 0)")
-V2=$(verdict "$(awk -v p="$HB_P99" 'BEGIN {print (p < 15) ? 1 : 0}')")
-V3=$(verdict "$([ "$CPU_PCT" -le 40 ] && echo 1 || echo 0)")
+HB_PCT=0 V1="not run" V2="not run" V3="not run" ERR_NOTE=""
+if [ "$PRICING_ONLY" -eq 0 ]; then
+  HB_PCT=$(pct "${R_RPS[heartbeat]}" "${R_RPS[ceiling-hb]}")
+  HB_PCT_U=$(pct "${R_RPS[heartbeat]}" "${R_RPS[ceiling-update]}")
+  HB_P99=$(ms "${R_P99[heartbeat]}")
+  CPU_PCT=$(pct "${R_CPU[heartbeat]}" "${R_CPU[flask]}")
+  V1=$(verdict "$([ "$HB_PCT" -ge 70 ] && echo 1 || echo 0)")
+  V1U=$(verdict "$([ "$HB_PCT_U" -ge 70 ] && echo 1 || echo 0)")
+  V2=$(verdict "$(awk -v p="$HB_P99" 'BEGIN {print (p < 15) ? 1 : 0}')")
+  V3=$(verdict "$([ "$CPU_PCT" -le 40 ] && echo 1 || echo 0)")
+  ERR_NOTE=""
+  [ "${R_ERR[heartbeat]}" -eq 0 ] && [ "${R_ERR[flask]}" -eq 0 ] || ERR_NOTE=" — ERRORS (must be 0)"
+fi
 V4="not run"
 if [ "$PRICING" -eq 1 ]; then V4=$(verdict "$([ "$PR_RATE" -ge 20000 ] && echo 1 || echo 0)"); fi
-ERR_NOTE=""
-[ "${R_ERR[heartbeat]}" -eq 0 ] && [ "${R_ERR[flask]}" -eq 0 ] || ERR_NOTE=" — ERRORS (must be 0)"
 
 # ---- RESULTS.md: everything before our sections is kept ----
 cpu_model=$(awk -F': ' '/^model name/{print $2; exit}' /proc/cpuinfo)
 commit=$(git -C "$SRC" rev-parse --short HEAD 2>/dev/null || echo unknown)
 dirty=$(git -C "$SRC" status --porcelain --untracked-files=no -- core fcgi-app common sql 2>/dev/null | wc -l)
-[ "$dirty" -eq 0 ] || commit+=" (+ $dirty uncommitted files of others in core/fcgi-app/common/sql)"
+[ "$dirty" -eq 0 ] || commit+=" (+ $dirty uncommitted files in core/fcgi-app/common/sql)"
 [ -f "$OUT" ] || printf '# Benchmark results\n\n' > "$OUT"
 T_TOTAL=$(( $(date +%s) - T_START ))
 row() { # row KEY LABEL
@@ -404,9 +420,7 @@ dbrow() { # dbrow KEY: database counters per request
     for (i = 1; i <= m; i++) { split(x[i], kv, "="); v[toupper(kv[1])] = kv[2] }
     printf "%.2f | %.2f | %.2f | %.2f | %.3f", v["HANDLER_READ_KEY"] / n, v["HANDLER_UPDATE"] / n, v["HANDLER_WRITE"] / n, v["QUESTIONS"] / n, v["INNODB_DATA_FSYNCS"] / n }'
 }
-{
-  awk '/^## Heartbeat \(issue 3\)/ {exit} {print}' "$OUT" | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}'
-  echo
+hb_section() {
   echo "## Heartbeat (issue 3)"
   echo
   echo "Written by \`bench/heartbeat.sh\` (\`bash bench/run.sh heartbeat\`); rerun it to refresh."
@@ -416,16 +430,16 @@ dbrow() { # dbrow KEY: database counters per request
   echo "- Command: \`bash bench/heartbeat.sh${ARGS[*]:+ ${ARGS[*]}}\`"
   echo "- Stack: \`./spot up --dir $BDIR --port $PORT --no-demo\` (fresh) with SPOT_NGINX_{AGENT,LOGIN}_{RATE,BURST} raised; $NGINX_WORKERS nginx workers; TLS over loopback (wrk: HTTP/1.1 keep-alive); $SPOT_WORKERS spot-fcgi workers; \`innodb_flush_log_at_trx_commit=1\`"
   echo "- Fleet: one client through \`POST /api/admin/clients\`, then $REG_LINE (\`bench/hb_register.py\`, all through the API, nothing inserted by SQL). Database: $FLEET"
-  echo "- Heartbeat: \`bench/heartbeat.lua\` rotates over all $AGENTS (agent_id, instance_id, token): \`POST /api/agents/{id}/heartbeat\`, \`Authorization: Bearer\`, \`{\"instance_id\",\"status\":\"running\",\"uptime_seconds\"}\`, no X-Request-ID, so the worker issues one \`CALL spot_heartbeat(...)\`. Instances heartbeated during the run: $HB_FRESH of $AGENTS (spot-fcgi), $FL_FRESH of $AGENTS (Flask)"
-  echo "- Database ceiling: \`bench/db_ceiling.c\` (\`bench-db-ceiling\`): $DB_THREADS threads, a connection each (unix socket), the same \`CALL spot_heartbeat(?, ?, ?, ?, ?)\` as a prepared statement over the same agents (answer row read and checked for 'ok'); second row: the heartbeat's \`UPDATE instances SET last_heartbeat_at = UTC_TIMESTAMP(3), reported_status = ?, uptime_seconds = ? WHERE id = ?\` alone"
-  echo "- Flask peer: \`bench/flask_peer/app.py\`: \`${FLASK_CMD[*]}\` (Debian python3-flask, gunicorn, python3-mysqldb), a persistent MySQLdb connection per worker, the same CALL; nginx \`location /flask/api/agents/\` → \`proxy_pass http://unix:$FLASK_SOCK:/api/agents/\`"
+  echo "- Heartbeat: \`bench/heartbeat.lua\` rotates over all $AGENTS (agent_id, instance_id, token): \`POST /api/agents/{id}/heartbeat\`, \`Authorization: Bearer\`, \`{\"instance_id\",\"status\":\"running\",\"uptime_seconds\"}\`, no X-Request-ID, so the worker issues two prepared statements (core/agents.c agents_heartbeat_token): \`UPDATE instances i JOIN client_tokens t ON t.token_hash = ? JOIN clients c ... SET i.last_heartbeat_at = UTC_TIMESTAMP(3), ...\` (the token check is in the join) and the answer's \`SELECT i.role, a.status, a.config_version, a.client_id, <agent row stale>, <pending commands> FROM instances i JOIN agents a ...\`, plus the agent row's UPDATE only when it is older than 300 s or offline. Instances heartbeated during the run: $HB_FRESH of $AGENTS (spot-fcgi), $FL_FRESH of $AGENTS (Flask)"
+  echo "- Database ceiling: \`bench/db_ceiling.c\` (\`bench-db-ceiling\`): $DB_THREADS threads, a connection each (unix socket), \`--mode heartbeat\`: the same statements as the worker, as prepared statements over the same agents: the UPDATE with the token join (one matched row required, CLIENT_FOUND_ROWS as the workers), the answer SELECT (row read), and the agent row's UPDATE when that SELECT says stale/offline (the same rule; $CEIL_AGENT_WRITES such writes in the run); second row (\`--mode update\`), the issue's literal \"same UPDATE\": \`UPDATE instances SET last_heartbeat_at = UTC_TIMESTAMP(3), reported_status = ?, uptime_seconds = ? WHERE id = ?\` alone, without the token join and without the SELECT"
+  echo "- Flask peer: \`bench/flask_peer/app.py\`: \`${FLASK_CMD[*]}\` (Debian python3-flask, gunicorn, python3-mysqldb), a persistent MySQLdb connection per worker, the same two statements (the token-join UPDATE, the answer SELECT; the agent row when stale); nginx \`location /flask/api/agents/\` → \`proxy_pass http://unix:$FLASK_SOCK:/api/agents/\`"
   echo "- Runs, in this order: ${RUNS[*]}; wrk runs: ${WARMUP}s warm-up, then \`wrk -t$THREADS -c$CONNS -d${DURATION}s --latency\`; wrk and the ceiling client share the same $(nproc) cores with the server"
   echo "- Server CPU: utime+stime from /proc/PID/stat (CLK_TCK $CLK_TCK) before and after each run: nginx master+workers | spot-fcgi multiwatch+workers | mariadbd | gunicorn master+workers, per 10,000 requests (calls for the ceiling rows; the ceiling client's own CPU is not server CPU)"
   echo
   echo "| path | req/s | p50 | p99 | errors | server CPU s per 10k req | of which nginx | spot-fcgi | mariadbd | gunicorn | load generator CPU s per 10k (wrk or the ceiling client; not server) | requests |"
   echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-  row ceiling-call "database ceiling: prepared \`CALL spot_heartbeat\`, $DB_THREADS connections"
-  row ceiling-update "database reference: prepared heartbeat \`UPDATE instances\` alone, $DB_THREADS connections"
+  row ceiling-hb "database ceiling: the heartbeat's prepared UPDATE (token join) + SELECT, $DB_THREADS connections"
+  row ceiling-update "database reference: one prepared plain \`UPDATE instances ... WHERE id = ?\`, $DB_THREADS connections"
   row heartbeat "nginx+TLS → spot-fcgi heartbeat ($SPOT_WORKERS workers)"
   row flask "nginx+TLS → Flask + gunicorn heartbeat (2 sync workers)"
   echo
@@ -433,26 +447,27 @@ dbrow() { # dbrow KEY: database counters per request
   echo
   echo "| run | Handler_read_key | Handler_update | Handler_write | Questions | InnoDB fsyncs |"
   echo "|---|---:|---:|---:|---:|---:|"
-  for k in ceiling-call ceiling-update heartbeat flask; do echo "| $k | $(dbrow "$k") |"; done
+  for k in ceiling-hb ceiling-update heartbeat flask; do echo "| $k | $(dbrow "$k") |"; done
   echo
   echo "Targets (same run):"
   echo
-  echo "- heartbeat req/s ≥ 70% of the database ceiling: ${R_RPS[heartbeat]} / ${R_RPS[ceiling-call]} = **${HB_PCT}% — $V1**"
+  echo "- heartbeat req/s ≥ 70% of the database ceiling (the same UPDATE + SELECT): ${R_RPS[heartbeat]} / ${R_RPS[ceiling-hb]} = **${HB_PCT}% — $V1**"
+  echo "- heartbeat req/s ≥ 70% of the plain single UPDATE (the issue's literal \"same UPDATE\"): ${R_RPS[heartbeat]} / ${R_RPS[ceiling-update]} = **${HB_PCT_U}% — $V1U**"
   echo "- heartbeat p99 < 15 ms: **${R_P99[heartbeat]} — $V2**"
   echo "- server CPU per 10k heartbeats ≤ 40% of the Flask peer's: ${R_CPU[heartbeat]} s / ${R_CPU[flask]} s = **${CPU_PCT}% — $V3**"
   echo "- errors: spot-fcgi ${R_ERR[heartbeat]}, Flask ${R_ERR[flask]} (non-2xx and socket errors)$ERR_NOTE"
   echo
   db_only=$(awk -v s="${R_SPLIT[heartbeat]}" 'BEGIN {split(s, x, " [|] "); print x[3]}')
-  echo "Reading the misses (computed from this run's rows):"
+  echo "Reading the results (computed from this run's rows):"
   echo
-  echo "- mariadbd alone spends $db_only s per 10k C heartbeats = $(pct "$db_only" "${R_CPU[flask]}")% of the Flask peer's whole server CPU (${R_CPU[flask]} s)$(if [ "$(pct "$db_only" "${R_CPU[flask]}")" -ge 40 ]; then echo ": with this much database work per heartbeat the 40% CPU target cannot be met whatever nginx and the workers cost"; else echo ", which leaves only $((40 - $(pct "$db_only" "${R_CPU[flask]}"))) points of the 40% for nginx and the workers"; fi). The same CALL costs mariadbd $(awk -v s="${R_SPLIT[ceiling-call]}" 'BEGIN {split(s, x, " [|] "); print x[3]}') s per 10k in the ceiling run vs $(awk -v s="${R_SPLIT[ceiling-update]}" 'BEGIN {split(s, x, " [|] "); print x[3]}') s for the heartbeat's UPDATE alone (see Handler_read_key/Handler_update per request above: the procedure runs ~7 statements)."
+  echo "- mariadbd alone spends $db_only s per 10k C heartbeats = $(pct "$db_only" "${R_CPU[flask]}")% of the Flask peer's whole server CPU (${R_CPU[flask]} s)$(if [ "$(pct "$db_only" "${R_CPU[flask]}")" -ge 40 ]; then echo ": with this much database work per heartbeat the 40% CPU target cannot be met whatever nginx and the workers cost"; else echo ", which leaves only $((40 - $(pct "$db_only" "${R_CPU[flask]}"))) points of the 40% for nginx and the workers"; fi). The same statements cost mariadbd $(awk -v s="${R_SPLIT[ceiling-hb]}" 'BEGIN {split(s, x, " [|] "); print x[3]}') s per 10k heartbeats in the ceiling run vs $(awk -v s="${R_SPLIT[ceiling-update]}" 'BEGIN {split(s, x, " [|] "); print x[3]}') s for the plain UPDATE alone (see the counters per request above)."
   echo "- The database is CPU-bound on $(nproc) cores: during the C heartbeat run nginx + workers + wrk take $(awk -v s="${R_SPLIT[heartbeat]}" -v c="${R_CLIENT[heartbeat]}" -v n="${R_REQ[heartbeat]}" 'BEGIN {split(s, x, " [|] "); printf "%.3f", x[1] + x[2] + c * 10000 / n}') s per 10k requests of the same cores the ceiling run gives to mariadbd alone, so the ratio to the ceiling is about mariadbd's share of the CPU per request."
-  echo "- Latency follows throughput (Little's law): $CONNS connections / ${R_RPS[heartbeat]} req/s = $(awk -v c="$CONNS" -v r="${R_RPS[heartbeat]}" 'BEGIN {printf "%.1f", 1000 * c / r}') ms mean time in system; p99 < 15 ms at $CONNS connections needs roughly $(awk -v c="$CONNS" 'BEGIN {printf "%.0f", c / 0.0075}')+ req/s (mean ≈ half the p99), above this run's database ceiling."
+  echo "- Latency follows throughput (Little's law): $CONNS connections / ${R_RPS[heartbeat]} req/s = $(awk -v c="$CONNS" -v r="${R_RPS[heartbeat]}" 'BEGIN {printf "%.1f", 1000 * c / r}') ms mean time in system; p99 < 15 ms at $CONNS connections needs roughly $(awk -v c="$CONNS" 'BEGIN {printf "%.0f", c / 0.0075}')+ req/s (mean ≈ half the p99); this run's database ceiling (the same statements) is ${R_RPS[ceiling-hb]} heartbeats/s."
   echo
   echo "One heartbeat on each path before the runs (body, status): spot-fcgi \`$C_ANS\`; Flask \`$F_ANS\`"
   echo
   echo "### Raw output"
-  for k in ceiling-call heartbeat flask ceiling-update; do
+  for k in ceiling-hb heartbeat flask ceiling-update; do
     echo
     echo "$k: \`${R_CMD[$k]}\`"
     echo
@@ -468,11 +483,15 @@ dbrow() { # dbrow KEY: database counters per request
     cat "$PROF_OUT"
     echo '```'
   fi
-  echo
+}
+pricing_section() {
   echo "## Pricing reports (issue 3)"
   echo
   if [ "$PRICING" -eq 1 ]; then
-    echo "- Same stack and fleet, after the heartbeat runs; \`bench/pricing.lua\`: \`POST /api/agents/{id}/pricing-report\` with \`{instance_id, role:\"primary\", prices:[20 × {instance_type, az, price, observed_at}]}\` (5 types × 4 AZs of us-east-1), observed_at distinct per report of an agent so every price is a new row; no warm-up"
+    if [ "$PRICING_ONLY" -eq 1 ]; then
+      echo "- A pricing-only run (\`bash bench/heartbeat.sh${ARGS[*]:+ ${ARGS[*]}}\`): $(date -u '+%Y-%m-%d %H:%M:%S UTC'), commit $commit, load average before/after: $LOAD_BEFORE / $LOAD_AFTER; a fresh stack as in the heartbeat section, $REG_LINE; no heartbeat runs before it"
+    fi
+    echo "- $([ "$PRICING_ONLY" -eq 1 ] && echo "Stack and fleet as above" || echo "Same stack and fleet, after the heartbeat runs"); \`bench/pricing.lua\`: \`POST /api/agents/{id}/pricing-report\` with \`{instance_id, role:\"primary\", prices:[20 × {instance_type, az, price, observed_at}]}\` (5 types × 4 AZs of us-east-1), observed_at distinct per report of an agent so every price is a new row; no warm-up"
     echo "- Prices stored = rows added to spot_price_snapshots during the run ($PR_ROWS, in $PR_REPORTS pricing_reports rows) / wrk's duration (${R_SECS[pricing]} s); server CPU per 10k prices stored: $PR_CPU_ROW s"
     echo
     echo "| path | req/s | p50 | p99 | errors | server CPU s per 10k req | of which nginx | spot-fcgi | mariadbd | gunicorn | load generator CPU s per 10k (wrk or the ceiling client; not server) | requests |"
@@ -493,6 +512,24 @@ dbrow() { # dbrow KEY: database counters per request
     echo "  \`bench/pricing.lua\` is ready (DESIGN.md section 5 fields); \`bash bench/heartbeat.sh\` runs it as soon as the route answers 200."
     echo "- Target: at least 20,000 prices/s stored — **not run**"
   fi
-} > "$OUT.tmp"
+}
+# trim_tail: drops trailing blank lines.
+trim_tail() { sed -e :a -e '/^\n*$/{$d;N;ba' -e '}'; }
+# after_ours: the sections others wrote after ours (the first "## " heading outside a code
+# block after the pricing heading, to the end), kept as they are.
+after_ours() {
+  awk '/^```/ {f = !f} !f && /^## Pricing reports \(issue 3\)/ {p = 1; next} p && !f && /^## / {p = 2} p == 2 {print}' "$OUT"
+}
+AFTER=$(after_ours)
+if [ "$PRICING_ONLY" -eq 1 ]; then
+  { awk '/^## Pricing reports \(issue 3\)/ {exit} {print}' "$OUT" | trim_tail; echo; pricing_section; } > "$OUT.tmp"
+else
+  { awk '/^## Heartbeat \(issue 3\)/ {exit} {print}' "$OUT" | trim_tail; echo; hb_section; echo; pricing_section; } > "$OUT.tmp"
+fi
+if [ -n "$AFTER" ]; then printf '\n%s\n' "$AFTER" >> "$OUT.tmp"; fi
 mv -f "$OUT.tmp" "$OUT"
-say "heartbeat ${HB_PCT}% of the ceiling ($V1), p99 ${R_P99[heartbeat]} ($V2), CPU ${CPU_PCT}% of Flask ($V3), pricing: $V4; wrote $OUT (${T_TOTAL}s)"
+if [ "$PRICING_ONLY" -eq 1 ]; then
+  say "pricing: $V4; wrote $OUT (${T_TOTAL}s)"
+else
+  say "heartbeat ${HB_PCT}% of the ceiling ($V1), ${HB_PCT_U}% of the plain UPDATE ($V1U), p99 ${R_P99[heartbeat]} ($V2), CPU ${CPU_PCT}% of Flask ($V3), pricing: $V4; wrote $OUT (${T_TOTAL}s)"
+fi

@@ -7,25 +7,57 @@ Run by bench/heartbeat.sh with Debian's packages (python3-flask, gunicorn, pytho
         --bind unix:DIR/run/bench/flask.sock --chdir bench/flask_peer app:app
 
 behind the stack's nginx and TLS (`location /flask/api/agents/` proxy_pass to the socket,
-the /flask prefix stripped). The same work as spot-fcgi's heartbeat without X-Request-ID:
-validate the JSON body as fcgi-app/agent_api.c does, SHA-256 the bearer token, and one
-statement, CALL spot_heartbeat(token_sha256, agent_id, instance_id, status, uptime)
-(sql/migrations/0009), on a persistent connection per worker (autocommit, as the C
-workers); the same JSON answer and status codes (200, 400, 401, 404, 415, 503). The rare
-offline->online transition (came_online = 1) would also write an audit row and a
-notification in C; the bench fleet is online, so that path is not taken here.
+the /flask prefix stripped). The same work as spot-fcgi's heartbeat without X-Request-ID
+(core/agents.c agents_heartbeat_token, statements of core/db_agents.c): validate the JSON
+body as fcgi-app/agent_api.c does, SHA-256 the bearer token, then the same two statements
+on a persistent connection per worker (autocommit and CLIENT_FOUND_ROWS, as the C workers):
+  1. UPDATE instances JOIN client_tokens JOIN clients: the heartbeat's write, with the
+     token check in the join (0 matched rows: the token or the instance is wrong, and a
+     token lookup says which, for 401 or 404, as agents_heartbeat_why);
+  2. the SELECT of the answer: role, agent status, config_version, client_id, whether the
+     agent row is older than 300 s (AGENT_LIVENESS_WRITE_S), pending commands;
+  3. only when the instance is the primary and that agent row is stale or offline: the
+     agent row's UPDATE (the offline->online one first, then the plain one).
+The same JSON answer and status codes (200, 400, 401, 404, 415, 503). The rare
+offline->online transition would also write an audit row and a notification in C; the
+bench fleet is online, so that path is not taken here. MySQLdb interpolates parameters
+on the client (no server-side prepared statements); the statement texts are the C ones.
 """
 import hashlib
 import os
 import re
 
 import MySQLdb
+from MySQLdb.constants import CLIENT
 from flask import Flask, jsonify, request
 
 app = Flask(__name__)
 _conn = None  # one per worker process, opened on first use (gunicorn forks before that)
 _INSTANCE = re.compile(r"^i-([0-9a-f]{8}|[0-9a-f]{17})$")
 _WORD = re.compile(r"^[a-z0-9_-]+$")
+_STALE_S = 300  # core/agents.h AGENT_LIVENESS_WRITE_S
+
+# core/db_agents.c SQL_HB_FAST, SQL_HB_FAST_STATE, SQL_HB_ONLINE, SQL_HB_AGENT (placeholders as %s).
+SQL_HB_FAST = (
+    "UPDATE instances i JOIN client_tokens t ON t.token_hash = %s JOIN clients c ON c.id = t.client_id "
+    "SET i.last_heartbeat_at = UTC_TIMESTAMP(3), i.reported_status = %s, i.uptime_seconds = %s "
+    "WHERE i.id = %s AND i.agent_id = %s AND i.client_id = t.client_id AND t.revoked_at IS NULL "
+    "AND (t.expires_at IS NULL OR t.expires_at > UTC_TIMESTAMP(3)) AND c.is_active "
+    "AND (t.kind = 'client' OR t.agent_id = i.agent_id)")
+SQL_HB_FAST_STATE = (
+    "SELECT i.role, a.status, a.config_version, a.client_id, "
+    "a.last_heartbeat_at IS NULL OR a.last_heartbeat_at < UTC_TIMESTAMP(3) - INTERVAL %s SECOND, "
+    "(SELECT COUNT(*) FROM commands c WHERE c.agent_id = a.id AND c.status = 'pending' "
+    "AND c.expires_at > UTC_TIMESTAMP(3) AND (c.instance_id = i.id OR (c.instance_id IS NULL AND i.role = 'primary'))) "
+    "FROM instances i JOIN agents a ON a.id = i.agent_id WHERE i.id = %s AND i.agent_id = %s")
+SQL_HB_ONLINE = ("UPDATE agents SET status = 'online', last_heartbeat_at = UTC_TIMESTAMP(3), reported_status = %s "
+                 "WHERE id = %s AND status = 'offline'")
+SQL_HB_AGENT = "UPDATE agents SET last_heartbeat_at = UTC_TIMESTAMP(3), reported_status = %s WHERE id = %s"
+# Why 0 rows matched (rare): the token's principal, then the agent's client.
+SQL_TOKEN = ("SELECT t.kind, t.agent_id, t.client_id FROM client_tokens t JOIN clients c ON c.id = t.client_id "
+             "WHERE t.token_hash = %s AND t.revoked_at IS NULL "
+             "AND (t.expires_at IS NULL OR t.expires_at > UTC_TIMESTAMP(3)) AND c.is_active")
+SQL_AGENT_CLIENT = "SELECT client_id FROM agents WHERE id = %s"
 
 
 def db():
@@ -33,7 +65,7 @@ def db():
     if _conn is None:
         _conn = MySQLdb.connect(unix_socket=os.environ["SPOT_DB_SOCKET"], user=os.environ.get("SPOT_DB_USER", "spot"),
                                 passwd=os.environ["SPOT_DB_PASSWORD"], db=os.environ.get("SPOT_DB_NAME", "spot"),
-                                charset="utf8mb4", autocommit=True)
+                                charset="utf8mb4", autocommit=True, client_flag=CLIENT.FOUND_ROWS)
     return _conn
 
 
@@ -65,13 +97,28 @@ def heartbeat(agent_id):
         r[0].headers["WWW-Authenticate"] = "Bearer"
         return r
     token_hash = hashlib.sha256(auth[7:].encode()).digest()
+    outcome, row = "ok", None
     try:
         cur = db().cursor()
-        cur.execute("CALL spot_heartbeat(%s, %s, %s, %s, %s)",
-                    (token_hash, agent_id, inst, status, uptime if uptime >= 0 else None))
-        row = cur.fetchone()
-        while cur.nextset():  # the CALL's status result
-            pass
+        if cur.execute(SQL_HB_FAST, (token_hash, status, uptime if uptime >= 0 else None, inst, agent_id)) == 0:
+            cur.execute(SQL_TOKEN, (token_hash,))
+            tok = cur.fetchone()
+            if tok is None:
+                outcome = "unauthorized"
+            elif tok[0] == "agent" and tok[1] != agent_id:
+                outcome = "no_agent"
+            else:
+                cur.execute(SQL_AGENT_CLIENT, (agent_id,))
+                ag = cur.fetchone()
+                outcome = "no_agent" if ag is None or ag[0] != tok[2] else "no_instance"
+        else:
+            cur.execute(SQL_HB_FAST_STATE, (_STALE_S, inst, agent_id))
+            row = cur.fetchone()
+            if row is None:
+                outcome = "no_instance"
+            elif row[0] == "primary" and (row[4] or row[1] == "offline"):
+                if cur.execute(SQL_HB_ONLINE, (status, agent_id)) == 0:
+                    cur.execute(SQL_HB_AGENT, (status, agent_id))
         cur.close()
     except MySQLdb.Error:
         try:
@@ -82,7 +129,6 @@ def heartbeat(agent_id):
         r = error(503, "db_unavailable", "the database is not answering; retry later")
         r[0].headers["Retry-After"] = "2"
         return r
-    outcome, role, config_version, pending, _came_online, _client = row
     if outcome == "unauthorized":
         r = error(401, "unauthorized", "a valid bearer token is required", "Authorization")
         r[0].headers["WWW-Authenticate"] = "Bearer"
@@ -91,4 +137,5 @@ def heartbeat(agent_id):
         return error(404, "not_found", "no such agent")
     if outcome != "ok":
         return error(404, "not_found", "this instance is not registered to this agent; register first", "instance_id")
+    role, _status, config_version, _client, _stale, pending = row
     return jsonify({"role": role, "pending_commands": int(pending), "config_version": int(config_version)})
