@@ -11,7 +11,8 @@
 # 2. P pools, N/P samples each, one a minute, generated in SQL (a recursive CTE numbers table,
 #    INSERT ... SELECT per pool): even minutes from a primary, odd minutes from a replica whose price
 #    differs by 0.2 % (deduplicated) or, in every 10th 5-minute bucket, by 3 % (averaged); a 20-minute hole every
-#    2,000 minutes (interpolated) and a 60-minute hole every 5,000 (gap left open).
+#    2,000 minutes (interpolated) and a 60-minute hole every 5,000 (gap left open); received_at is a minute
+#    after observed_at, as when agents report as they observe.
 # 3. One timed `spot-consolidate --once` (wall time, peak RSS); rows per minute = rows read / time.
 #    A second, small run (N/10 rows) gives a second RSS point: bounded memory means about the same.
 # 4. The section "## Consolidation (issue 6)" of --out (bench/RESULTS.md) is replaced; other sections stay.
@@ -80,7 +81,7 @@ gen() { # gen PER: a fresh set of P pools with PER samples each; prints the seco
     dbq "INSERT INTO spot_price_snapshots (id, pool_id, agent_id, instance_id, source_role, price, observed_at, received_at, request_id)
          SELECT UUID(), 'bench$i.bench-1a', '$AGENT', IF(k % 2 = 0, 'i-bench-primary', 'i-bench-replica'), IF(k % 2 = 0, 'primary', 'replica'),
                 ROUND((0.040 + ((k DIV 60 + $i) % 21) * 0.001) * IF(k % 2 = 0, 1, IF((k DIV 5) % 10 = 3, 1.03, 1.002)), 6),
-                TIMESTAMP('2026-01-01 00:00:00') + INTERVAL k MINUTE, '2026-11-24 00:00:00', NULL
+                TIMESTAMP('2026-01-01 00:00:00') + INTERVAL k MINUTE, TIMESTAMP('2026-01-01 00:00:00') + INTERVAL k + 1 MINUTE, NULL
          FROM bench_nums WHERE NOT (k % 2000 BETWEEN 1000 AND 1019) AND NOT (k % 5000 BETWEEN 2500 AND 2559)"
   done
   t1=$(date +%s.%N)
@@ -133,8 +134,8 @@ SECTION=$(mktemp)
   echo "- Date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
   echo "- Machine: $(nproc) CPUs, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo); $(mariadbd --version 2>/dev/null | awk '{ print $3 }' || true); commit $(git -C "$SRC" rev-parse --short HEAD 2>/dev/null || echo '?')"
   echo "- Command: \`bash bench/consolidate.sh --rows $ROWS --pools $POOLS\`; stack \`./spot up --dir $BDIR --port $PORT --no-demo\` (its consolidate loop stopped), \`innodb_buffer_pool_size=256M\`, \`innodb_flush_log_at_trx_commit=1\`"
-  echo "- Input: $POOLS pools × $PER minutes (one sample a minute: primary on even, replica on odd minutes; replica 0.2 % off, in every 10th bucket 3 % off; a 20-min hole every 2,000 min and a 60-min hole every 5,000), generated in SQL in ${GEN} s"
-  echo "- Run: one \`spot-consolidate --once\` under \`/usr/bin/time -v\` (incremental: watermark cleared, all rows new); batches of 5,000 staging rows read per query, upserts of 500 rows per statement (JSON_TABLE)"
+  echo "- Input: $POOLS pools × $PER minutes (one sample a minute: primary on even, replica on odd minutes; replica 0.2 % off, in every 10th bucket 3 % off; a 20-min hole every 2,000 min and a 60-min hole every 5,000; received a minute after observed), generated in SQL in ${GEN} s"
+  echo "- Run: one \`spot-consolidate --once\` under \`/usr/bin/time -v\` (incremental: watermark cleared, all rows new, taken in slices of 500,000 by received_at); batches of 5,000 staging rows read per query, upserts of 500 rows per statement (JSON_TABLE)"
   echo
   echo "| run | staging rows | wall s | rows/min | user s | sys s | peak RSS (job) | consolidated rows written | canonical rows written |"
   echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"

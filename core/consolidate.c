@@ -5,11 +5,13 @@
 #include "common/strbuf.h"
 #include "common/timeutil.h"
 #include "common/xalloc.h"
+#include "core/clients.h"
 #include "core/db.h"
 #include "core/db_consolidate.h"
 
 #include <json-c/json.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -484,6 +486,7 @@ static void consolidate_stats_json(const struct consolidate_stats *st, struct js
 	json_object_object_add(o, "rows_read", json_object_new_int64(st->rows_read));
 	json_object_object_add(o, "rows_new", json_object_new_int64(st->rows_new));
 	json_object_object_add(o, "pools", json_object_new_int64(st->pools));
+	json_object_object_add(o, "slices", json_object_new_int64(st->slices));
 	json_object_object_add(o, "duplicates", json_object_new_int64(st->duplicates));
 	json_object_object_add(o, "merged", json_object_new_int64(st->merged));
 	json_object_object_add(o, "flagged", json_object_new_int64(st->flagged));
@@ -494,6 +497,38 @@ static void consolidate_stats_json(const struct consolidate_stats *st, struct js
 	json_object_object_add(o, "canonical_written", json_object_new_int64(st->canonical_written));
 }
 
+/* Every pool with rows received in (from, to] (incremental) or observed in [from, to) (backfill). */
+static int consolidate_pools(struct db *db, struct arena *a, struct arena *scratch, struct consolidate_writer *w,
+			     struct consolidate_stats *st, int backfill, int64_t from_ms, int64_t to_ms)
+{
+	char after[160] = "";
+	for (;;) {
+		struct db_consolidate_pool *pools;
+		const char *next_after = "";
+		size_t n;
+		int r = backfill ? db_consolidate_range_pools(db, a, from_ms, to_ms, after, CONSOLIDATE_POOL_PAGE, &pools,
+							      &n, &next_after)
+				 : db_consolidate_new_pools(db, a, from_ms, to_ms, after, CONSOLIDATE_POOL_PAGE, &pools, &n);
+		if (r < 0)
+			return -1;
+		for (size_t i = 0; i < n; i++) {
+			st->pools++;
+			st->rows_new += pools[i].count;
+			if (consolidate_pool(db, scratch, &pools[i], st, w) < 0)
+				return -1;
+		}
+		if (backfill) {
+			if (!*next_after)
+				return 0;
+			snprintf(after, sizeof(after), "%s", next_after);
+		} else {
+			if (n < CONSOLIDATE_POOL_PAGE)
+				return 0;
+			snprintf(after, sizeof(after), "%s", pools[n - 1].pool_id);
+		}
+	}
+}
+
 enum core_result consolidate_tick(struct db *db, struct arena *a, int64_t now_ms, const struct consolidate_opts *o,
 				  struct json_object *stats, const char **error)
 {
@@ -502,7 +537,6 @@ enum core_result consolidate_tick(struct db *db, struct arena *a, int64_t now_ms
 	struct arena scratch;
 	int backfill = o && (o->from_ms || o->to_ms), found = 0, rc = -1;
 	int64_t wm = 0, upper = now_ms - CONSOLIDATE_SETTLE_MS;
-	char after[160] = "";
 
 	memset(&st, 0, sizeof(st));
 	arena_init(&scratch, 256 * 1024);
@@ -529,41 +563,41 @@ enum core_result consolidate_tick(struct db *db, struct arena *a, int64_t now_ms
 			goto out;
 		}
 	}
-	for (;;) {
-		struct db_consolidate_pool *pools;
-		const char *next_after = "";
-		size_t n;
-		int r = backfill ? db_consolidate_range_pools(db, a, o->from_ms, o->to_ms, after, CONSOLIDATE_POOL_PAGE,
-							      &pools, &n, &next_after)
-				 : db_consolidate_new_pools(db, a, found ? wm : 0, upper, after,
-							    CONSOLIDATE_POOL_PAGE, &pools, &n);
-		if (r < 0)
+	if (backfill) {
+		if (consolidate_pools(db, a, &scratch, w, &st, 1, o->from_ms, o->to_ms) < 0)
 			goto out;
-		for (size_t i = 0; i < n; i++) {
-			st.pools++;
-			st.rows_new += pools[i].count;
-			if (consolidate_pool(db, &scratch, &pools[i], &st, w) < 0)
+	} else {
+		/* Slice by slice: each query sees a bounded part of the backlog, and progress is kept. */
+		int64_t lo = found ? wm : 0, end;
+		do {
+			if (db_consolidate_slice_end(db, a, lo, upper, CONSOLIDATE_SLICE_ROWS, &end) < 0)
 				goto out;
-		}
-		if (backfill) {
-			if (!*next_after)
-				break;
-			snprintf(after, sizeof(after), "%s", next_after);
-		} else {
-			if (n < CONSOLIDATE_POOL_PAGE)
-				break;
-			snprintf(after, sizeof(after), "%s", pools[n - 1].pool_id);
-		}
+			if (consolidate_pools(db, a, &scratch, w, &st, 0, lo, end) < 0)
+				goto out;
+			/* Moved only when every pool of the slice succeeded: upserts make a redo harmless. */
+			if (db_consolidate_watermark_set(db, end) < 0)
+				goto out;
+			wm = lo = end;
+			found = 1;
+			st.slices++;
+		} while (end < upper);
 	}
-	/* Moved only when every pool succeeded: a failed run is redone whole, and upserts make that harmless. */
-	if (!backfill && db_consolidate_watermark_set(db, upper) < 0)
-		goto out;
+	if (st.written > 0) {
+		struct actor who = { .type = "job", .id = "consolidate", .trace_id = NULL };
+		char post[256];
+		snprintf(post, sizeof(post),
+			 "{\"mode\":\"%s\",\"pools\":%lld,\"rows_read\":%lld,\"written\":%lld,\"canonical_written\":%lld}",
+			 backfill ? "backfill" : "incremental", st.pools, st.rows_read, st.written, st.canonical_written);
+		if (clients_audit(db, &who, NULL, NULL, "pricing.consolidate", "pricing", NULL,
+				  "staging prices consolidated", NULL, post) < 0)
+			goto out;
+	}
 	rc = 0;
 out:
 	consolidate_stats_json(&st, stats);
 	if (!backfill && (found || rc == 0)) {
 		char buf[40];
-		time_format_rfc3339_ms(rc == 0 ? upper : wm, buf, sizeof(buf));
+		time_format_rfc3339_ms(wm, buf, sizeof(buf));
 		json_object_object_add(stats, "watermark", json_object_new_string(buf));
 	}
 	if (rc < 0 && error)

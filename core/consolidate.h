@@ -19,11 +19,13 @@
  *    give 0.0525, 0.055, 0.0575; longer gaps stay open.
  *
  * The tick (consolidate_tick) reads staging rows received since the
- * watermark (or, for a backfill, observed in [from, to)), pool by pool, in
- * batches of CONSOLIDATE_BATCH_ROWS, streams them through the rules, upserts
- * pricing_consolidated and then pricing_canonical keyed by (pool_id,
- * bucket_start), and moves the watermark only when every pool succeeded, so
- * a re-run of a window changes nothing. Memory is bounded by the batch sizes
+ * watermark (or, for a backfill, observed in [from, to)), in slices of about
+ * CONSOLIDATE_SLICE_ROWS by received_at (so no query scans an unbounded
+ * backlog), pool by pool, in batches of CONSOLIDATE_BATCH_ROWS, streams them
+ * through the rules, upserts pricing_consolidated and then pricing_canonical
+ * keyed by (pool_id, bucket_start), and moves the watermark to the end of a
+ * slice only when every pool of it succeeded, so a re-run of a window
+ * changes nothing and a failed run resumes at its last finished slice. Memory is bounded by the batch sizes
  * and the 24-hour feature window, whatever the input size.
  */
 #ifndef SPOT_CONSOLIDATE_H
@@ -47,6 +49,7 @@ struct json_object;
 #define CONSOLIDATE_BATCH_ROWS 5000              /* staging / consolidated rows read per query */
 #define CONSOLIDATE_WRITE_ROWS 500               /* rows per upsert statement */
 #define CONSOLIDATE_POOL_PAGE 200                /* pools listed per query */
+#define CONSOLIDATE_SLICE_ROWS 500000            /* new staging rows (by received_at) per watermark step */
 #define CONSOLIDATE_SETTLE_MS (60 * 1000LL)      /* rows younger than this wait for the next run */
 #define CONSOLIDATE_FEATURE_WINDOW_MS (24 * 3600 * 1000LL)
 #define CONSOLIDATE_MAX_INTERRUPTIONS 10000      /* interruption times read per pool window */
@@ -78,7 +81,7 @@ struct consolidate_row {
 };
 
 struct consolidate_stats {
-	long long rows_read, rows_new, pools, duplicates, merged, flagged_review, flagged_gap, flagged, interpolated,
+	long long rows_read, rows_new, pools, slices, duplicates, merged, flagged_review, flagged_gap, flagged, interpolated,
 		written, canonical_written;
 };
 

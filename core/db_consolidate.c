@@ -66,6 +66,8 @@ static const char *const db_consolidate_sql[] = {
 	"(SELECT " MS("detected_at") " FROM spot_interruption_events WHERE pool_id = ? "
 	"AND signal_type = 'termination-notice' AND detected_at >= " AT " AND detected_at <= " AT
 	" ORDER BY detected_at LIMIT ?)",
+	"SELECT " MS("received_at") " FROM spot_price_snapshots WHERE received_at > " AT " AND received_at <= " AT
+	" ORDER BY received_at LIMIT 1 OFFSET ?",
 	"INSERT INTO pricing_canonical (id, pool_id, bucket_start, price, ondemand_price, ondemand_ratio, discount_pct, "
 	"price_change_pct, price_change_1h_pct, price_change_24h_pct, price_mean_24h, price_min_24h, price_max_24h, "
 	"volatility_1h, volatility_24h, interruption_count_24h, seconds_since_interruption, interruption_bucket, "
@@ -96,6 +98,7 @@ enum {
 	SQL_ROWS,
 	SQL_POOL_INFO,
 	SQL_INTERRUPTIONS,
+	SQL_SLICE_END,
 	SQL_CANONICAL_UPSERT,
 };
 
@@ -125,6 +128,18 @@ int db_consolidate_new_pools(struct db *db, struct arena *a, int64_t wm_ms, int6
 		(*out)[i].count = db_consolidate_ll(db_rows_cell(&r, i, 3));
 	}
 	*n = r.nrows;
+	return 0;
+}
+
+int db_consolidate_slice_end(struct db *db, struct arena *a, int64_t wm_ms, int64_t upper_ms, long slice,
+			     int64_t *end_ms)
+{
+	struct db_param p[] = { DBP_INT(wm_ms), DBP_INT(upper_ms), DBP_INT(slice - 1) };
+	struct db_rows r;
+
+	if (db_query(db, a, db_consolidate_sql[SQL_SLICE_END], p, 3, &r) < 0)
+		return -1;
+	*end_ms = r.nrows ? db_consolidate_ll(db_rows_cell(&r, 0, 0)) : upper_ms;
 	return 0;
 }
 

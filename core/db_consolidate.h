@@ -29,6 +29,13 @@ struct db_consolidate_pool {
 /* Pools (id > after, at most limit, by id) with rows received in (wm_ms, upper_ms]. after may be "". */
 int db_consolidate_new_pools(struct db *db, struct arena *a, int64_t wm_ms, int64_t upper_ms, const char *after,
 			     size_t limit, struct db_consolidate_pool **out, size_t *n);
+/*
+ * The end of the next slice of new rows: the received_at (ms) of the slice-th
+ * row received in (wm_ms, upper_ms], or upper_ms when fewer follow. A slice
+ * ends at a received_at value, so rows sharing it are never split.
+ */
+int db_consolidate_slice_end(struct db *db, struct arena *a, int64_t wm_ms, int64_t upper_ms, long slice,
+			     int64_t *end_ms);
 /* Pools (id > after, at most limit) with rows observed in [from_ms, to_ms); n may be less than limit while more follow:
  * *next_after says where to go on ("" when the pools are exhausted). */
 int db_consolidate_range_pools(struct db *db, struct arena *a, int64_t from_ms, int64_t to_ms, const char *after,

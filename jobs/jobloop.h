@@ -1,7 +1,7 @@
 /*
  * jobloop.h - the thin main every job executable shares (DESIGN.md section 6).
  *
- *   spot-<job> [--config FILE] [--once] [--interval SECONDS] [--now RFC3339]
+ *   spot-<job> [--config FILE] [--once] [--interval SECONDS] [--now RFC3339] [job options]
  *
  * A job is a core tick(db, arena, now_ms, stats) that does one bounded pass
  * and adds its counts to stats (a JSON object). The loop, per tick: take the
