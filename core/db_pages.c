@@ -33,9 +33,23 @@ static const char *const db_pages_sql[] = {
 	"WHERE pool_id = ? AND bucket_start >= UTC_TIMESTAMP(3) - INTERVAL ? DAY GROUP BY h ORDER BY h",
 	"SELECT FLOOR(UNIX_TIMESTAMP(observed_at) / 3600) * 3600 AS h, AVG(price) FROM spot_price_snapshots "
 	"WHERE pool_id = ? AND observed_at >= UTC_TIMESTAMP(3) - INTERVAL ? DAY GROUP BY h ORDER BY h",
+	"SELECT s.id, s.agent_id, a.logical_agent_id, s.old_mode, s.old_pool_id, s.new_mode, s.new_pool_id, "
+	"s.savings_impact, s.downtime_seconds, s.status, " DB_RFC3339("COALESCE(s.initiated_at, s.created_at)") ", "
+	"FLOOR(UNIX_TIMESTAMP(COALESCE(s.initiated_at, s.created_at))) FROM switches s "
+	"LEFT JOIN agents a ON a.id = s.agent_id WHERE " SCOPE("s.client_id")
+	" AND COALESCE(s.initiated_at, s.created_at) >= UTC_TIMESTAMP(3) - INTERVAL ? DAY "
+	"ORDER BY COALESCE(s.initiated_at, s.created_at) DESC LIMIT ?",
+	"SELECT DATE_FORMAT(snapshot_date, '%Y-%m-%d'), FLOOR(UNIX_TIMESTAMP(snapshot_date)), SUM(ondemand_cost), "
+	"SUM(actual_cost), SUM(savings) FROM savings_snapshots WHERE " SCOPE("client_id")
+	" AND snapshot_date > UTC_DATE() - INTERVAL ? DAY GROUP BY snapshot_date ORDER BY snapshot_date",
+	"SELECT e.id, e.agent_id, a.logical_agent_id, e.instance_id, e.signal_type, e.response_action, e.outcome, "
+	"e.failover_seconds, " DB_RFC3339("e.detected_at") ", FLOOR(UNIX_TIMESTAMP(e.detected_at)), "
+	DB_RFC3339("e.resolved_at") " FROM spot_interruption_events e LEFT JOIN agents a ON a.id = e.agent_id "
+	"WHERE " SCOPE("e.client_id") " ORDER BY e.detected_at DESC LIMIT ?",
 };
 enum { SQL_SAVINGS, SQL_MODES, SQL_STATUS, SQL_EMERGENCIES, SQL_SWITCHES, SQL_AGENTS, SQL_AGENT, SQL_PRICES,
-       SQL_POOL_LATEST, SQL_HISTORY_CONS, SQL_HISTORY_SNAP };
+       SQL_POOL_LATEST, SQL_HISTORY_CONS, SQL_HISTORY_SNAP,
+       SQL_SWITCHES_SINCE, SQL_SAVINGS_DAILY, SQL_INTERRUPTIONS };
 
 static int db_pages_scoped(struct db *db, struct arena *a, int which, const char *client_id, struct db_rows *out)
 {
@@ -105,4 +119,23 @@ int db_pages_pool_history(struct db *db, struct arena *a, const char *pool_id, l
 		return 0;
 	*source = "spot_price_snapshots";
 	return db_query(db, a, db_pages_sql[SQL_HISTORY_SNAP], p, 2, out);
+}
+
+int db_pages_switches_since(struct db *db, struct arena *a, const char *client_id, long days, long limit,
+			    struct db_rows *out)
+{
+	struct db_param p[] = { DBP_STR(client_id), DBP_STR(client_id), DBP_INT(days), DBP_INT(limit) };
+	return db_query(db, a, db_pages_sql[SQL_SWITCHES_SINCE], p, 4, out);
+}
+
+int db_pages_savings_daily(struct db *db, struct arena *a, const char *client_id, long days, struct db_rows *out)
+{
+	struct db_param p[] = { DBP_STR(client_id), DBP_STR(client_id), DBP_INT(days) };
+	return db_query(db, a, db_pages_sql[SQL_SAVINGS_DAILY], p, 3, out);
+}
+
+int db_pages_interruptions(struct db *db, struct arena *a, const char *client_id, long limit, struct db_rows *out)
+{
+	struct db_param p[] = { DBP_STR(client_id), DBP_STR(client_id), DBP_INT(limit) };
+	return db_query(db, a, db_pages_sql[SQL_INTERRUPTIONS], p, 3, out);
 }

@@ -46,4 +46,18 @@ int db_pages_pool_latest(struct db *db, struct arena *a, const char *pool_id, st
 int db_pages_pool_history(struct db *db, struct arena *a, const char *pool_id, long days, struct db_rows *out,
 			  const char **source);
 
+/* Switches of the last days, newest first: the columns of db_pages_switches. */
+int db_pages_switches_since(struct db *db, struct arena *a, const char *client_id, long days, long limit,
+			    struct db_rows *out);
+/*
+ * Savings per day over the last days (today included), oldest first, summed over the scope:
+ * date (YYYY-MM-DD), date (epoch s), ondemand_cost, actual_cost, savings.
+ */
+int db_pages_savings_daily(struct db *db, struct arena *a, const char *client_id, long days, struct db_rows *out);
+/*
+ * Interruption events, newest first: id, agent_id, logical_agent_id, instance_id, signal_type,
+ * response_action, outcome, failover_seconds, detected_at (RFC 3339), (epoch s), resolved_at (RFC 3339).
+ */
+int db_pages_interruptions(struct db *db, struct arena *a, const char *client_id, long limit, struct db_rows *out);
+
 #endif

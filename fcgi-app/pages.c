@@ -7,6 +7,7 @@
 #include "common/arena.h"
 #include "common/log.h"
 #include "common/strbuf.h"
+#include "common/timeutil.h"
 
 #include <ctype.h>
 #include <json-c/json.h>
@@ -67,6 +68,19 @@ void pages_money(double v, char *buf, size_t size)
 	}
 	out[o] = '\0';
 	snprintf(buf, size, "%s.%02lld", out, cents % 100);
+}
+
+void pages_month_days(int64_t now_s, int *mday, int *mdays)
+{
+	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	char buf[32];
+	int y = 1970, m = 1, d = 1;
+	if (time_format_rfc3339(now_s * 1000, buf, sizeof(buf)) == 0 && sscanf(buf, "%d-%d-%d", &y, &m, &d) != 3)
+		y = 1970, m = 1, d = 1;
+	if (m < 1 || m > 12)
+		m = 1;
+	*mday = d < 1 ? 1 : d;
+	*mdays = days[m - 1] + (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0));
 }
 
 void pages_add_time(struct json_object *obj, const char *key, const char *iso, const char *epoch, int64_t now_s)

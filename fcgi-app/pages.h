@@ -40,6 +40,11 @@ const char *pages_cell(const struct db_rows *r, size_t row, size_t col);
 /* Adds {"iso": ..., "relative": ...} for a time column pair to obj under key (null when NULL). */
 void pages_add_time(struct json_object *obj, const char *key, const char *iso, const char *epoch, int64_t now_s);
 
+/* Appends one JSON object per switch row (db_pages_switches columns) to list. */
+void pages_switch_rows(struct json_object *list, const struct db_rows *r, int64_t now);
+/* The UTC day of the month of now_s (1-31) and the number of days in that month. */
+void pages_month_days(int64_t now_s, int *mday, int *mdays);
+
 /* Route handlers. */
 /* GET /favicon.ico: browsers ask for it whatever the page links; 302 to the static icon. */
 void pages_favicon(struct app *app, struct request *req, struct response *res);
@@ -50,6 +55,9 @@ void pages_overview(struct app *app, struct request *req, struct response *res);
 void pages_agents(struct app *app, struct request *req, struct response *res);
 void pages_agent(struct app *app, struct request *req, struct response *res);
 void pages_agent_config(struct app *app, struct request *req, struct response *res);
+void pages_switches(struct app *app, struct request *req, struct response *res);
+void pages_savings(struct app *app, struct request *req, struct response *res);
+void pages_emergencies(struct app *app, struct request *req, struct response *res);
 /* POST /api/client/agents/{aid}/config: JSON, with version (DESIGN.md section 5). */
 void pages_api_agent_config(struct app *app, struct request *req, struct response *res);
 

@@ -51,7 +51,7 @@ static const char *pages_mode_word(const char *mode)
 	return "Unknown";
 }
 
-static void pages_switch_rows(struct json_object *list, const struct db_rows *r, int64_t now)
+void pages_switch_rows(struct json_object *list, const struct db_rows *r, int64_t now)
 {
 	for (size_t i = 0; i < r->nrows; i++) {
 		struct json_object *o = json_object_new_object();
@@ -107,6 +107,12 @@ void pages_overview(struct app *app, struct request *req, struct response *res)
 		json_object_object_add(o, "ondemand_cost", pages_money_obj(od));
 		json_object_object_add(o, "actual_cost", pages_money_obj(actual));
 		snprintf(pct, sizeof(pct), "%.1f%%", od > 0 ? 100.0 * saved / od : 0.0);
+		{
+			/* Projected: the month's savings so far, per elapsed day, times the month's days. */
+			int mday, mdays;
+			pages_month_days(time_now_ms() / 1000, &mday, &mdays);
+			json_object_object_add(o, "projected", pages_money_obj(saved / mday * mdays));
+		}
 		json_object_object_add(o, "percent", json_object_new_string(pct));
 		json_object_object_add(v, "savings", o);
 	} else {

@@ -31,18 +31,30 @@ async function newContext(browser, javaScriptEnabled, viewport) {
     if (m.type() !== 'error') return;
     // The refused form answers 409 on purpose; Chromium logs any non-2xx document as an error.
     if (/status of 409/.test(m.text()) && /\/config$/.test(m.location().url || '')) return;
+    // So does nginx's login rate limit (429), which login() waits out.
+    if (/status of 429/.test(m.text()) && /\/login$/.test(m.location().url || '')) return;
     errors.push(`${m.text()} (${m.location().url})`);
   });
   page.on('pageerror', (e) => errors.push(String(e)));
   return { ctx, page, errors };
 }
 
+// The login location has its own nginx rate limit: a 429 waits and tries again.
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 async function login(page, label) {
-  await page.goto(`${base}/login`);
-  check(`${label}: login page title`, (await page.title()) === 'Sign in — Spot Optimizer', await page.title());
-  await page.getByLabel('Email address').fill(env('LOGIN_EMAIL'));
-  await page.getByLabel('Password').fill(env('LOGIN_PASSWORD'));
-  await Promise.all([page.waitForURL(`${base}/`), page.getByRole('button', { name: 'Sign in' }).click()]);
+  for (let attempt = 0; attempt < 30; attempt++) {
+    const form = await page.goto(`${base}/login`);
+    if (form.status() === 429) { await sleep(3000); continue; }
+    check(`${label}: login page title`, (await page.title()) === 'Sign in — Spot Optimizer', await page.title());
+    await page.getByLabel('Email address').fill(env('LOGIN_EMAIL'));
+    await page.getByLabel('Password').fill(env('LOGIN_PASSWORD'));
+    const [resp] = await Promise.all([page.waitForNavigation(),
+      page.getByRole('button', { name: 'Sign in' }).click()]);
+    if (resp && resp.status() === 429) { await sleep(3000); continue; }
+    check(`${label}: signed in`, page.url() === `${base}/`, page.url());
+    return;
+  }
+  throw new Error('the login stayed rate limited');
 }
 
 async function overview(page, label) {
@@ -107,6 +119,18 @@ try {
   await summary.getByRole('link').first().click();
   check('js: summary link focuses the field', await page.evaluate(() => location.hash === '#auto_switch'));
 
+  // Every other page opens without an error; the countdown runs with JavaScript.
+  for (const [p, h1] of [['/switches', 'Switches'], ['/savings', 'Savings'], ['/emergencies', 'Emergencies']]) {
+    await page.goto(`${base}${p}`);
+    check(`js: ${p}`, (await page.locator('h1').textContent()).trim() === h1);
+  }
+  const countdown = page.locator('time[data-countdown]').first();
+  await page.waitForFunction(() => /s left$/.test(document.querySelector('time[data-countdown]').textContent));
+  check('js: the countdown runs', /^(\d+ min )?\d+ s left$/.test(await countdown.textContent()), await countdown.textContent());
+  await page.screenshot({ path: path.join(out, 'emergencies.png'), fullPage: true });
+  await page.goto(`${base}/savings`);
+  await page.screenshot({ path: path.join(out, 'savings.png'), fullPage: true });
+
   const phone = await newContext(browser, true, { width: 390, height: 844 });
   await login(phone.page, 'phone');
   await phone.page.screenshot({ path: path.join(out, 'overview-phone.png'), fullPage: true });
@@ -123,6 +147,9 @@ try {
   await login(page, 'nojs');
   await overview(page, 'nojs');
   await page.screenshot({ path: path.join(out, 'overview-nojs.png'), fullPage: true });
+  await page.goto(`${base}/emergencies`);
+  const still = (await page.locator('time[data-countdown]').first().textContent()).trim();
+  check('nojs: the deadline reads without the script', /^in \d+ (minute|minutes|second)/.test(still) || still === 'just now', still);
   const now = await configForm(page, 'nojs');
   check('nojs: toggled back', now === !was);
   check('no console errors (nojs)', nojs.errors.length === 0, JSON.stringify(nojs.errors));

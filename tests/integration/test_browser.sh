@@ -27,6 +27,7 @@ sql "INSERT INTO savings_snapshots (id, client_id, snapshot_date, ondemand_cost,
 sql "INSERT IGNORE INTO pricing_consolidated (id, pool_id, bucket_start, price)
      SELECT UUID(), '$POOL', FROM_UNIXTIME((FLOOR(UNIX_TIMESTAMP() / 3600) - seq) * 3600), 0.0300 + (seq % 5) * 0.0010
      FROM seq_1_to_48"
+sql "UPDATE agents SET notice_status = 'rebalance', notice_deadline = UTC_TIMESTAMP(3) + INTERVAL 10 MINUTE WHERE id = '$AGENT_ID'"
 POINTS=$(sql "SELECT COUNT(DISTINCT FLOOR(UNIX_TIMESTAMP(bucket_start) / 3600)) FROM pricing_consolidated
               WHERE pool_id = '$POOL' AND bucket_start >= UTC_TIMESTAMP(3) - INTERVAL 7 DAY")
 

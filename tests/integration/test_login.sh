@@ -21,7 +21,8 @@ expect_header Set-Cookie '^spot_login_csrf=[0-9a-f]{64}; Path=/login; Max-Age=36
 grep -q '<label class="label" for="email">Email address</label>' <<<"$BODY" || fail "the email field has no label"
 grep -q '<html lang="en">' <<<"$BODY" || fail "no lang"
 grep -q '<title>Sign in — Spot Optimizer</title>' <<<"$BODY" || fail "title"
-grep -qi '<script\|style=\| on[a-z]*="' <<<"$BODY" && fail "inline script, style or event handler in the login page"
+grep -qiP '<script(?![^>]*\ssrc="/static/)|style=| on[a-z]+="' <<<"$BODY" && fail "inline script, style or event handler in the login page"
+grep -q '<script src="/static/app.js" defer></script>' <<<"$BODY" || fail "the one script is not loaded from /static"
 
 # ---- CSRF on the login form ----
 ui_http_login POST /login -c "$JAR" -b "$JAR" --data-urlencode "email=$SPOT_ADMIN_EMAIL" \

@@ -32,7 +32,7 @@ sql "INSERT INTO switches (id, client_id, agent_id, old_mode, new_mode, new_pool
      VALUES (UUID(), '$A', '$A1', 'ondemand', 'spot', '$POOL', 0.0585, 12.5, UTC_TIMESTAMP(3) - INTERVAL 2 HOUR)"
 sql "UPDATE agents SET notice_status = 'termination', notice_deadline = UTC_TIMESTAMP(3) + INTERVAL 2 MINUTE WHERE id = '$A2'"
 
-no_inline() { grep -qiE '<script|style=| on[a-z]+="' <<<"$BODY" && fail "$1 has inline script, style or an event handler"; return 0; }
+no_inline() { grep -qiP '<script(?![^>]*\ssrc="/static/)|style=| on[a-z]+="' <<<"$BODY" && fail "$1 has inline script, style or an event handler"; return 0; }
 
 # ---- overview ----
 ui_get "$AJAR" / -H 'Accept: application/json'
@@ -49,6 +49,8 @@ expect_json '.emergencies[0].agent_id' "$A2"
 expect_json '.emergencies[0].deadline.relative' 'in 2 minutes'
 expect_json '.switches | length' 1
 expect_json '.switches[0].savings_per_hour' '$0.0585'
+mday=$(date -u +%-d) mdays=$(date -u -d "$(date -u +%Y-%m-01) +1 month -1 day" +%-d)
+expect_json .savings.projected "\$$(awk -v d="$mday" -v n="$mdays" 'BEGIN { printf "%.2f", 12.34 / d * n }')"
 ui_get "$AJAR" /
 expect_status 200 "the overview"
 grep -q '<title>Overview — Spot Optimizer</title>' <<<"$BODY" || fail "overview title"
@@ -78,6 +80,48 @@ no_inline agents
 ui_get "$JAR" /agents -H 'Accept: application/json'
 expect_json "[.agents[].id] | index(\"$B1\") != null" true
 expect_json "[.agents[].id] | index(\"$A1\") != null" true
+
+# ---- switches, savings per day, emergencies ----
+ui_get "$AJAR" /switches -H 'Accept: application/json'
+expect_status 200 "the switches' view model"
+expect_json .count 1
+expect_json '.switches[0].agent_id' "$A1"
+expect_json '[.day_options[] | select(.selected) | .value] | join(",")' 30
+ui_get "$AJAR" '/switches?days=7'
+expect_status 200
+grep -q '<option value="7" selected>7 days</option>' <<<"$BODY" || fail "the period is not kept in the filter"
+grep -q "href=\"/agents/$A1\"" <<<"$BODY" || fail "the switch is not listed"
+no_inline switches
+ui_get "$AJAR" '/switches?days=soon'
+expect_status 400 "a period that is not a number"
+ui_get "$BJAR" /switches -H 'Accept: application/json'
+expect_json .count 0
+want_days=$(sql "SELECT COUNT(*) FROM savings_snapshots WHERE client_id = '$A' AND snapshot_date > UTC_DATE() - INTERVAL 30 DAY")
+want_total=$(sql "SELECT CONCAT('\$', FORMAT(SUM(savings), 2)) FROM savings_snapshots WHERE client_id = '$A' AND snapshot_date > UTC_DATE() - INTERVAL 30 DAY")
+ui_get "$AJAR" /savings -H 'Accept: application/json'
+expect_status 200 "the savings' view model"
+expect_json '.days | length' "$want_days"
+expect_json .chart.points "$want_days"
+expect_json .total "$want_total"
+expect_json '.days[-1].saved' '$12.34'
+ui_get "$AJAR" /savings
+grep -q '<title id="savings-chart-title">Saved per day over the last 30 days</title>' <<<"$BODY" || fail "no savings chart"
+grep -q '<td class="num">\$12.34</td>' <<<"$BODY" || fail "the day's savings are not in the table"
+no_inline savings
+ui_get "$BJAR" /savings
+grep -q 'No savings recorded yet' <<<"$BODY" || fail "no empty state for savings"
+sql "INSERT INTO spot_interruption_events (id, client_id, agent_id, instance_id, pool_id, signal_type, response_action, outcome, failover_seconds)
+     SELECT UUID(), client_id, id, instance_id, current_pool_id, 'rebalance-recommendation', 'launch_replica', 'succeeded', 41.5 FROM agents WHERE id = '$A2'"
+ui_get "$AJAR" /emergencies -H 'Accept: application/json'
+expect_status 200 "the emergencies' view model"
+expect_json '.active | length' 1
+expect_json '.events | length' 1
+expect_json '.events[0].failover' '41.5 s'
+ui_get "$AJAR" /emergencies
+grep -q '<time data-countdown datetime="[^"]*Z" title="[^"]*">in 2 minutes</time>' <<<"$BODY" || fail "no countdown"
+no_inline emergencies
+ui_get "$BJAR" /emergencies -H 'Accept: application/json'
+expect_json '(.active | length) + (.events | length)' 0
 
 # ---- agent page: chart against the data ----
 want=$(sql "SELECT COUNT(DISTINCT FLOOR(UNIX_TIMESTAMP(bucket_start) / 3600)) FROM pricing_consolidated
