@@ -1,6 +1,8 @@
 /* db_pages.c - the dashboard's read statements (see db_pages.h). */
 #include "core/db_pages.h"
 
+#include <string.h>
+
 #define SCOPE(col) "(? IS NULL OR " col " = ?)"
 
 static const char *const db_pages_sql[] = {
@@ -46,10 +48,28 @@ static const char *const db_pages_sql[] = {
 	"e.failover_seconds, " DB_RFC3339("e.detected_at") ", FLOOR(UNIX_TIMESTAMP(e.detected_at)), "
 	DB_RFC3339("e.resolved_at") " FROM spot_interruption_events e LEFT JOIN agents a ON a.id = e.agent_id "
 	"WHERE " SCOPE("e.client_id") " ORDER BY e.detected_at DESC LIMIT ?",
+	"SELECT i.id, i.agent_id, a.logical_agent_id, i.role, i.instance_type, i.az, i.mode, i.pool_id, i.spot_price, "
+	"i.ondemand_price, " DB_RFC3339("i.last_heartbeat_at") ", FLOOR(UNIX_TIMESTAMP(i.last_heartbeat_at)), "
+	DB_RFC3339("i.terminated_at") " FROM instances i JOIN agents a ON a.id = i.agent_id WHERE " SCOPE("i.client_id")
+	" AND (? = 'all' OR (? = 'terminated') = (i.role = 'terminated')) ORDER BY i.role = 'terminated', "
+	"a.logical_agent_id, i.role, i.id LIMIT 1000",
+	"SELECT n.id, n.agent_id, a.logical_agent_id, n.type, n.severity, n.title, n.message, n.is_read, "
+	DB_RFC3339("n.created_at") ", FLOOR(UNIX_TIMESTAMP(n.created_at)) FROM notifications n "
+	"LEFT JOIN agents a ON a.id = n.agent_id WHERE " SCOPE("n.client_id")
+	" ORDER BY n.is_read, n.created_at DESC LIMIT 200",
+	"UPDATE notifications SET is_read = TRUE, read_at = UTC_TIMESTAMP(3) WHERE id = ? AND " SCOPE("client_id"),
+	"SELECT COUNT(*) FROM notifications WHERE id = ? AND " SCOPE("client_id"),
+	"SELECT e.id, e.client_id, c.name, e.agent_id, a.logical_agent_id, e.actor_type, e.actor_id, e.action, "
+	"e.severity, e.subject_type, e.subject_id, e.message, e.trace_id, " DB_RFC3339("e.created_at") ", "
+	"FLOOR(UNIX_TIMESTAMP(e.created_at)) FROM system_events e LEFT JOIN clients c ON c.id = e.client_id "
+	"LEFT JOIN agents a ON a.id = e.agent_id WHERE " SCOPE("e.client_id") " AND " SCOPE("e.agent_id")
+	" AND (? IS NULL OR e.actor_type = ? OR e.actor_id = ?) AND e.created_at >= UTC_TIMESTAMP(3) - INTERVAL ? HOUR "
+	"ORDER BY e.created_at DESC LIMIT ?",
 };
 enum { SQL_SAVINGS, SQL_MODES, SQL_STATUS, SQL_EMERGENCIES, SQL_SWITCHES, SQL_AGENTS, SQL_AGENT, SQL_PRICES,
        SQL_POOL_LATEST, SQL_HISTORY_CONS, SQL_HISTORY_SNAP,
-       SQL_SWITCHES_SINCE, SQL_SAVINGS_DAILY, SQL_INTERRUPTIONS };
+       SQL_SWITCHES_SINCE, SQL_SAVINGS_DAILY, SQL_INTERRUPTIONS,
+       SQL_INSTANCES, SQL_NOTIFICATIONS, SQL_NOTIFICATION_READ, SQL_NOTIFICATION_MINE, SQL_AUDIT };
 
 static int db_pages_scoped(struct db *db, struct arena *a, int which, const char *client_id, struct db_rows *out)
 {
@@ -138,4 +158,35 @@ int db_pages_interruptions(struct db *db, struct arena *a, const char *client_id
 {
 	struct db_param p[] = { DBP_STR(client_id), DBP_STR(client_id), DBP_INT(limit) };
 	return db_query(db, a, db_pages_sql[SQL_INTERRUPTIONS], p, 3, out);
+}
+
+int db_pages_instances(struct db *db, struct arena *a, const char *client_id, const char *which, struct db_rows *out)
+{
+	struct db_param p[] = { DBP_STR(client_id), DBP_STR(client_id), DBP_STR(which), DBP_STR(which) };
+	return db_query(db, a, db_pages_sql[SQL_INSTANCES], p, 4, out);
+}
+
+int db_pages_notifications(struct db *db, struct arena *a, const char *client_id, struct db_rows *out)
+{
+	return db_pages_scoped(db, a, SQL_NOTIFICATIONS, client_id, out);
+}
+
+int db_pages_notification_read(struct db *db, struct arena *a, const char *client_id, const char *id, int *found)
+{
+	struct db_param p[] = { DBP_STR(id), DBP_STR(client_id), DBP_STR(client_id) };
+	struct db_rows r;
+	if (db_query(db, a, db_pages_sql[SQL_NOTIFICATION_MINE], p, 3, &r) < 0)
+		return -1;
+	*found = r.nrows && strcmp(db_rows_cell(&r, 0, 0), "0");
+	if (!*found)
+		return 0;
+	return db_query(db, NULL, db_pages_sql[SQL_NOTIFICATION_READ], p, 3, NULL);
+}
+
+int db_pages_audit(struct db *db, struct arena *a, const struct db_pages_audit_filter *f, struct db_rows *out)
+{
+	struct db_param p[] = { DBP_STR(f->client_id), DBP_STR(f->client_id), DBP_STR(f->agent_id), DBP_STR(f->agent_id),
+				DBP_STR(f->actor), DBP_STR(f->actor), DBP_STR(f->actor), DBP_INT(f->hours),
+				DBP_INT(f->limit) };
+	return db_query(db, a, db_pages_sql[SQL_AUDIT], p, 9, out);
 }

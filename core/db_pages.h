@@ -60,4 +60,29 @@ int db_pages_savings_daily(struct db *db, struct arena *a, const char *client_id
  */
 int db_pages_interruptions(struct db *db, struct arena *a, const char *client_id, long limit, struct db_rows *out);
 
+/*
+ * Instances: id, agent_id, logical_agent_id, role, instance_type, az, mode, pool_id, spot_price,
+ * ondemand_price, last_heartbeat_at (RFC 3339), (epoch s), terminated_at (RFC 3339).
+ * which: "active" (not terminated), "terminated" or "all".
+ */
+int db_pages_instances(struct db *db, struct arena *a, const char *client_id, const char *which, struct db_rows *out);
+/*
+ * Notifications, unread first then newest: id, agent_id, logical_agent_id, type, severity, title,
+ * message, is_read, created_at (RFC 3339), (epoch s).
+ */
+int db_pages_notifications(struct db *db, struct arena *a, const char *client_id, struct db_rows *out);
+/* Marks a notification read; *found = 0 when it is absent or another client's. */
+int db_pages_notification_read(struct db *db, struct arena *a, const char *client_id, const char *id, int *found);
+
+struct db_pages_audit_filter {
+	const char *client_id, *agent_id; /* NULL: any */
+	const char *actor;                /* an actor type or id, NULL: any */
+	long hours, limit;
+};
+/*
+ * The audit log, newest first: id, client_id, client name, agent_id, logical_agent_id, actor_type,
+ * actor_id, action, severity, subject_type, subject_id, message, trace_id, created_at (RFC 3339), (epoch s).
+ */
+int db_pages_audit(struct db *db, struct arena *a, const struct db_pages_audit_filter *f, struct db_rows *out);
+
 #endif

@@ -28,9 +28,12 @@ static const char *const db_users_sql[] = {
 	"AND last_seen_at < UTC_TIMESTAMP(3) - INTERVAL 60 SECOND",
 	"DELETE FROM sessions WHERE id = ?",
 	"DELETE FROM sessions WHERE expires_at < UTC_TIMESTAMP(3) OR last_seen_at < UTC_TIMESTAMP(3) - INTERVAL ? SECOND",
+	"SELECT u.id, u.email, u.role, u.client_id, c.name, u.is_active, " DB_RFC3339("u.last_login_at") ", "
+	"(u.locked_until IS NOT NULL AND u.locked_until > UTC_TIMESTAMP(3)) FROM users u "
+	"LEFT JOIN clients c ON c.id = u.client_id ORDER BY u.role, c.name, u.email LIMIT 1000",
 };
 enum { SQL_BY_EMAIL, SQL_BY_EMAIL_LOCK, SQL_INSERT, SQL_FAILED, SQL_OK, SQL_S_INSERT, SQL_S_GET, SQL_S_TOUCH,
-       SQL_S_DELETE, SQL_S_PURGE };
+       SQL_S_DELETE, SQL_S_PURGE, SQL_LIST };
 
 int db_users_get_by_email(struct db *db, struct arena *a, const char *email, int lock, struct user_row *out)
 {
@@ -122,4 +125,9 @@ int db_sessions_purge(struct db *db, long idle_s)
 {
 	struct db_param p[] = { DBP_INT(idle_s) };
 	return db_query(db, NULL, db_users_sql[SQL_S_PURGE], p, 1, NULL);
+}
+
+int db_users_list(struct db *db, struct arena *a, struct db_rows *out)
+{
+	return db_query(db, a, db_users_sql[SQL_LIST], NULL, 0, out);
 }

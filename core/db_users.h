@@ -45,4 +45,8 @@ int db_sessions_delete(struct db *db, const unsigned char id_hash[32]);
 /* Removes sessions past their absolute expiry or idle for idle_s seconds. */
 int db_sessions_purge(struct db *db, long idle_s);
 
+struct db_rows;
+/* Every user: id, email, role, client_id, client name, is_active, last_login_at (RFC 3339), locked (0/1). */
+int db_users_list(struct db *db, struct arena *a, struct db_rows *out);
+
 #endif

@@ -58,6 +58,13 @@ void pages_agent_config(struct app *app, struct request *req, struct response *r
 void pages_switches(struct app *app, struct request *req, struct response *res);
 void pages_savings(struct app *app, struct request *req, struct response *res);
 void pages_emergencies(struct app *app, struct request *req, struct response *res);
+void pages_instances(struct app *app, struct request *req, struct response *res);
+void pages_notifications(struct app *app, struct request *req, struct response *res);
+void pages_notification_read(struct app *app, struct request *req, struct response *res);
+/* Admin pages (ROUTE_AUTH_ADMIN: an admin's session). */
+void pages_admin_users(struct app *app, struct request *req, struct response *res);
+void pages_admin_user_create(struct app *app, struct request *req, struct response *res);
+void pages_admin_audit(struct app *app, struct request *req, struct response *res);
 /* POST /api/client/agents/{aid}/config: JSON, with version (DESIGN.md section 5). */
 void pages_api_agent_config(struct app *app, struct request *req, struct response *res);
 

@@ -550,3 +550,58 @@ void pages_api_agent_config(struct app *app, struct request *req, struct respons
 		return;
 	}
 }
+
+void pages_instances(struct app *app, struct request *req, struct response *res)
+{
+	static const char *const filters[] = { "active", "terminated", "all" };
+	const char *which = request_query(req, "status");
+	struct db_rows r;
+	struct json_object *v, *list, *opts;
+	int64_t now = time_now_ms() / 1000;
+	size_t k;
+
+	if (!which)
+		which = "active";
+	for (k = 0; k < 3 && strcmp(which, filters[k]); k++)
+		;
+	if (k == 3) {
+		pages_error(app, req, res, 400, "status must be active, terminated or all");
+		return;
+	}
+	if (db_pages_instances(&app->db, req->arena, pages_scope(req), which, &r) < 0) {
+		app_db_error(app, res, "pages_instances");
+		return;
+	}
+	v = json_object_new_object();
+	list = json_object_new_array();
+	for (size_t i = 0; i < r.nrows; i++) {
+		struct json_object *o = json_object_new_object();
+		json_object_object_add(o, "id", pages_str(pages_cell(&r, i, 0)));
+		json_object_object_add(o, "agent_id", pages_str(pages_cell(&r, i, 1)));
+		json_object_object_add(o, "agent_name", pages_str(pages_cell(&r, i, 2)));
+		json_object_object_add(o, "role", pages_str(pages_cell(&r, i, 3)));
+		json_object_object_add(o, "instance_type", pages_str(pages_cell(&r, i, 4)));
+		json_object_object_add(o, "az", pages_str(pages_cell(&r, i, 5)));
+		json_object_object_add(o, "mode", json_object_new_string(pages_mode_word(pages_cell(&r, i, 6))));
+		json_object_object_add(o, "pool", pages_str(pages_cell(&r, i, 7)));
+		json_object_object_add(o, "spot_price", pages_price_obj(pages_cell(&r, i, 8)));
+		json_object_object_add(o, "ondemand_price", pages_price_obj(pages_cell(&r, i, 9)));
+		pages_add_time(o, "last_heartbeat", pages_cell(&r, i, 10), pages_cell(&r, i, 11), now);
+		json_object_object_add(o, "terminated_at", pages_str(pages_cell(&r, i, 12)));
+		json_object_array_add(list, o);
+	}
+	opts = json_object_new_array();
+	for (k = 0; k < 3; k++) {
+		struct json_object *e = json_object_new_object();
+		json_object_object_add(e, "value", json_object_new_string(filters[k]));
+		json_object_object_add(e, "selected", json_object_new_boolean(!strcmp(filters[k], which)));
+		json_object_array_add(opts, e);
+	}
+	json_object_object_add(v, "status", json_object_new_string(which));
+	json_object_object_add(v, "status_options", opts);
+	json_object_object_add(v, "count", json_object_new_int((int)r.nrows));
+	json_object_object_add(v, "has_instances", json_object_new_boolean(r.nrows > 0));
+	json_object_object_add(v, "instances", list);
+	json_object_object_add(v, "nav_instances", json_object_new_boolean(1));
+	pages_render(app, req, res, 200, "instances", "Instances", v);
+}

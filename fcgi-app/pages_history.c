@@ -1,11 +1,13 @@
 /* pages_history.c - what happened: switches, savings per day, emergencies (see pages.h). */
 #include "fcgi-app/pages.h"
 #include "fcgi-app/app.h"
+#include "fcgi-app/session.h"
 #include "fcgi-app/svg.h"
 #include "core/db_pages.h"
 #include "common/arena.h"
 #include "common/strbuf.h"
 #include "common/timeutil.h"
+#include "common/uuid.h"
 
 #include <json-c/json.h>
 #include <stdlib.h>
@@ -189,4 +191,65 @@ void pages_emergencies(struct app *app, struct request *req, struct response *re
 	json_object_object_add(v, "events", list);
 	json_object_object_add(v, "nav_emergencies", json_object_new_boolean(1));
 	pages_render(app, req, res, 200, "emergencies", "Emergencies", v);
+}
+
+void pages_notifications(struct app *app, struct request *req, struct response *res)
+{
+	struct db_rows r;
+	struct json_object *v, *list;
+	int64_t now = time_now_ms() / 1000;
+	long unread = 0;
+
+	if (db_pages_notifications(&app->db, req->arena, pages_scope(req), &r) < 0) {
+		app_db_error(app, res, "pages_notifications");
+		return;
+	}
+	v = json_object_new_object();
+	list = json_object_new_array();
+	for (size_t i = 0; i < r.nrows; i++) {
+		struct json_object *o = json_object_new_object();
+		int read = !strcmp(pages_cell(&r, i, 7), "1");
+		unread += !read;
+		json_object_object_add(o, "id", pages_history_str(pages_cell(&r, i, 0)));
+		json_object_object_add(o, "agent_id", pages_history_str(pages_cell(&r, i, 1)));
+		json_object_object_add(o, "agent_name", pages_history_str(pages_cell(&r, i, 2)));
+		json_object_object_add(o, "type", pages_history_str(pages_cell(&r, i, 3)));
+		json_object_object_add(o, "severity", pages_history_str(pages_cell(&r, i, 4)));
+		json_object_object_add(o, "title", pages_history_str(pages_cell(&r, i, 5)));
+		json_object_object_add(o, "message", pages_history_str(pages_cell(&r, i, 6)));
+		json_object_object_add(o, "read", json_object_new_boolean(read));
+		pages_add_time(o, "at", pages_cell(&r, i, 8), pages_cell(&r, i, 9), now);
+		json_object_array_add(list, o);
+	}
+	json_object_object_add(v, "unread", json_object_new_int64(unread));
+	json_object_object_add(v, "has_notifications", json_object_new_boolean(r.nrows > 0));
+	json_object_object_add(v, "notifications", list);
+	json_object_object_add(v, "nav_notifications", json_object_new_boolean(1));
+	pages_render(app, req, res, 200, "notifications", "Notifications", v);
+}
+
+void pages_notification_read(struct app *app, struct request *req, struct response *res)
+{
+	int found;
+	if (!uuid_valid(req->params[0])) {
+		pages_error(app, req, res, 404, "There is no such notification.");
+		return;
+	}
+	if (db_pages_notification_read(&app->db, req->arena, pages_scope(req), req->params[0], &found) < 0) {
+		app_db_error(app, res, "pages_notification_read");
+		return;
+	}
+	if (!found) {
+		pages_error(app, req, res, 404, "There is no such notification.");
+		return;
+	}
+	if (session_wants_json(req)) {
+		struct json_object *v = json_object_new_object();
+		json_object_object_add(v, "id", json_object_new_string(req->params[0]));
+		json_object_object_add(v, "read", json_object_new_boolean(1));
+		response_json_take(res, 200, v);
+		return;
+	}
+	response_text(res, 303, "text/plain", "See /notifications\n", 19);
+	response_header(res, "Location", "/notifications");
 }

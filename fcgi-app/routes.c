@@ -76,6 +76,12 @@ const struct route routes_table[] = {
 	{ HTTP_GET, "/switches", pages_switches, ROUTE_AUTH_SESSION | ROUTE_PAGE },
 	{ HTTP_GET, "/savings", pages_savings, ROUTE_AUTH_SESSION | ROUTE_PAGE },
 	{ HTTP_GET, "/emergencies", pages_emergencies, ROUTE_AUTH_SESSION | ROUTE_PAGE },
+	{ HTTP_GET, "/instances", pages_instances, ROUTE_AUTH_SESSION | ROUTE_PAGE },
+	{ HTTP_GET, "/notifications", pages_notifications, ROUTE_AUTH_SESSION | ROUTE_PAGE },
+	{ HTTP_POST, "/notifications/{id}/read", pages_notification_read, ROUTE_AUTH_SESSION | ROUTE_PAGE },
+	{ HTTP_GET, "/admin/users", pages_admin_users, ROUTE_AUTH_SESSION | ROUTE_AUTH_ADMIN | ROUTE_PAGE },
+	{ HTTP_POST, "/admin/users", pages_admin_user_create, ROUTE_AUTH_SESSION | ROUTE_AUTH_ADMIN | ROUTE_PAGE },
+	{ HTTP_GET, "/admin/audit", pages_admin_audit, ROUTE_AUTH_SESSION | ROUTE_AUTH_ADMIN | ROUTE_PAGE },
 	{ HTTP_POST, "/api/client/agents/{aid}/config", pages_api_agent_config, ROUTE_AUTH_CLIENT | ROUTE_IDEMPOTENT },
 };
 

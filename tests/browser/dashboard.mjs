@@ -120,7 +120,8 @@ try {
   check('js: summary link focuses the field', await page.evaluate(() => location.hash === '#auto_switch'));
 
   // Every other page opens without an error; the countdown runs with JavaScript.
-  for (const [p, h1] of [['/switches', 'Switches'], ['/savings', 'Savings'], ['/emergencies', 'Emergencies']]) {
+  for (const [p, h1] of [['/instances', 'Instances'], ['/notifications', 'Notifications'], ['/switches', 'Switches'],
+    ['/savings', 'Savings'], ['/emergencies', 'Emergencies']]) {
     await page.goto(`${base}${p}`);
     check(`js: ${p}`, (await page.locator('h1').textContent()).trim() === h1);
   }

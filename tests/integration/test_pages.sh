@@ -206,4 +206,72 @@ expect_json .manual_replica_enabled false
 expect_json .version $((NEWV + 1))
 [ "$(sql "SELECT COUNT(*) FROM system_events WHERE agent_id = '$A1' AND action = 'agent.config_changed' AND actor_type = 'user'")" = 2 ] \
   || fail "config changes by users are not in the audit log"
+
+# ---- instances ----
+ui_get "$AJAR" /instances -H 'Accept: application/json'
+expect_status 200 "the instances' view model"
+expect_json .count 2
+expect_json "[.instances[].agent_id] | sort == ([\"$A1\", \"$A2\"] | sort)" true
+ui_get "$AJAR" '/instances?status=terminated' -H 'Accept: application/json'
+expect_json .count 0
+ui_get "$AJAR" '/instances?status=everything'
+expect_status 400 "an unknown instance filter"
+ui_get "$AJAR" /instances
+grep -q '<option value="active" selected>active</option>' <<<"$BODY" || fail "the instance filter is not shown"
+no_inline instances
+
+# ---- notifications: escaped, read state, isolation ----
+NID=$(cat /proc/sys/kernel/random/uuid)
+ui_get "$AJAR" /notifications -H 'Accept: application/json'
+U0=$(jq -r .unread <<<"$BODY")
+sql "INSERT INTO notifications (id, client_id, agent_id, type, severity, title, message)
+     VALUES ('$NID', '$A', '$A1', 'agent_offline', 'warning', 'Agent <b>offline</b>', 'It stopped \"heartbeating\"')"
+ui_get "$AJAR" /notifications -H 'Accept: application/json'
+expect_json .unread $((U0 + 1))
+expect_json ".notifications[] | select(.id == \"$NID\") | .title" 'Agent <b>offline</b>'
+ui_get "$AJAR" /notifications
+grep -q 'Agent &lt;b&gt;offline&lt;/b&gt;' <<<"$BODY" || fail "a notification title is not escaped"
+no_inline notifications
+ui_get "$BJAR" /notifications -H 'Accept: application/json'
+expect_json "[.notifications[].id] | index(\"$NID\")" null
+ui_get "$BJAR" "/notifications/$NID/read" -X POST --data-urlencode "csrf_token=$B_CSRF"
+expect_status 404 "client B marking client A's notification"
+ui_get "$AJAR" "/notifications/$NID/read" -X POST --data-urlencode "csrf_token=$CSRF"
+expect_status 303 "marking a notification read"
+ui_get "$AJAR" /notifications -H 'Accept: application/json'
+expect_json .unread "$U0"
+
+# ---- admin pages: users (the form) and the audit log ----
+ui_get "$AJAR" /admin/users
+expect_status 403 "a client user on the admin users page"
+ui_get "$AJAR" /admin/audit -H 'Accept: application/json'
+expect_error 403 forbidden
+ui_get "$JAR" /admin/users
+expect_status 200 "the admin users page"
+grep -q ">$AEMAIL<" <<<"$BODY" || fail "users are not listed"
+no_inline "the users page"
+ui_csrf "$JAR"; ADMIN_CSRF=$CSRF
+ui_get "$JAR" /admin/users -X POST --data-urlencode "csrf_token=$ADMIN_CSRF" --data-urlencode 'email=kept<typed>' -d 'role=client&password=short'
+expect_status 400 "an incomplete new user"
+for f in email client_id password; do
+  grep -q "<a href=\"#$f\">" <<<"$BODY" || fail "the summary does not link to #$f"
+done
+grep -q 'value="kept&lt;typed&gt;"' <<<"$BODY" || fail "the typed email is not kept"
+NEWEMAIL=$(rand_name new)@example.test
+ui_get "$JAR" /admin/users -X POST --data-urlencode "csrf_token=$ADMIN_CSRF" --data-urlencode "email=$NEWEMAIL" \
+  --data-urlencode "client_id=$B" -d "role=client&password=$UI_PASSWORD"
+expect_status 303 "a new client user"
+[ "$(sql "SELECT CONCAT(role, ',', client_id, ',', LEFT(password_hash, 10)) FROM users WHERE email = '$NEWEMAIL'")" = "client,$B,\$argon2id\$" ] \
+  || fail "the new user is not stored as asked"
+ui_get "$JAR" /admin/users -X POST --data-urlencode "csrf_token=$ADMIN_CSRF" --data-urlencode "email=$NEWEMAIL" \
+  --data-urlencode "client_id=$B" -d "role=client&password=$UI_PASSWORD" -H 'Accept: application/json'
+expect_error 400 validation_failed email
+ui_get "$JAR" "/admin/audit?client=$A&actor=user" -H 'Accept: application/json'
+expect_status 200 "the audit log"
+expect_json '[.events[].action] | index("agent.config_changed") != null' true
+expect_json "[.events[].client_id] | unique | . == [\"$A\"]" true
+ui_get "$JAR" '/admin/audit?hours=never'
+expect_status 400 "a bad audit period"
+ui_get "$JAR" /admin/audit
+no_inline "the audit log"
 it_ok
