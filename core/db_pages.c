@@ -65,11 +65,13 @@ static const char *const db_pages_sql[] = {
 	"LEFT JOIN agents a ON a.id = e.agent_id WHERE " SCOPE("e.client_id") " AND " SCOPE("e.agent_id")
 	" AND (? IS NULL OR e.actor_type = ? OR e.actor_id = ?) AND e.created_at >= UTC_TIMESTAMP(3) - INTERVAL ? HOUR "
 	"ORDER BY e.created_at DESC LIMIT ?",
+	"SELECT id FROM spot_pools WHERE region = ? AND is_active AND id <> ? "
+	"ORDER BY instance_type <> ?, instance_type, az LIMIT 100",
 };
 enum { SQL_SAVINGS, SQL_MODES, SQL_STATUS, SQL_EMERGENCIES, SQL_SWITCHES, SQL_AGENTS, SQL_AGENT, SQL_PRICES,
        SQL_POOL_LATEST, SQL_HISTORY_CONS, SQL_HISTORY_SNAP,
        SQL_SWITCHES_SINCE, SQL_SAVINGS_DAILY, SQL_INTERRUPTIONS,
-       SQL_INSTANCES, SQL_NOTIFICATIONS, SQL_NOTIFICATION_READ, SQL_NOTIFICATION_MINE, SQL_AUDIT };
+       SQL_INSTANCES, SQL_NOTIFICATIONS, SQL_NOTIFICATION_READ, SQL_NOTIFICATION_MINE, SQL_AUDIT, SQL_POOLS };
 
 static int db_pages_scoped(struct db *db, struct arena *a, int which, const char *client_id, struct db_rows *out)
 {
@@ -189,4 +191,11 @@ int db_pages_audit(struct db *db, struct arena *a, const struct db_pages_audit_f
 				DBP_STR(f->actor), DBP_STR(f->actor), DBP_STR(f->actor), DBP_INT(f->hours),
 				DBP_INT(f->limit) };
 	return db_query(db, a, db_pages_sql[SQL_AUDIT], p, 9, out);
+}
+
+int db_pages_pools(struct db *db, struct arena *a, const char *region, const char *type, const char *exclude,
+		   struct db_rows *out)
+{
+	struct db_param p[] = { DBP_STR(region), DBP_STR(exclude ? exclude : ""), DBP_STR(type ? type : "") };
+	return db_query(db, a, db_pages_sql[SQL_POOLS], p, 3, out);
 }

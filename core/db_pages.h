@@ -85,4 +85,8 @@ struct db_pages_audit_filter {
  */
 int db_pages_audit(struct db *db, struct arena *a, const struct db_pages_audit_filter *f, struct db_rows *out);
 
+/* Active spot pools of a region other than exclude, those of type first: id. At most 100. */
+int db_pages_pools(struct db *db, struct arena *a, const char *region, const char *type, const char *exclude,
+		   struct db_rows *out);
+
 #endif

@@ -55,6 +55,8 @@ void pages_overview(struct app *app, struct request *req, struct response *res);
 void pages_agents(struct app *app, struct request *req, struct response *res);
 void pages_agent(struct app *app, struct request *req, struct response *res);
 void pages_agent_config(struct app *app, struct request *req, struct response *res);
+/* POST /agents/{id}/switch: target = "ondemand" (same type and zone) or a spot pool id. */
+void pages_agent_switch(struct app *app, struct request *req, struct response *res);
 void pages_switches(struct app *app, struct request *req, struct response *res);
 void pages_savings(struct app *app, struct request *req, struct response *res);
 void pages_emergencies(struct app *app, struct request *req, struct response *res);

@@ -5,6 +5,8 @@
 #include "fcgi-app/svg.h"
 #include "fcgi-app/validate.h"
 #include "core/agent_config.h"
+#include "core/awsnames.h"
+#include "core/switches.h"
 #include "core/db_pages.h"
 #include "common/arena.h"
 #include "common/strbuf.h"
@@ -337,6 +339,22 @@ static struct json_object *pages_agent_view(struct app *app, struct request *req
 	}
 	json_object_object_add(v, "form", f);
 	{
+		/* The manual switch form's targets: on-demand in place, or another spot pool of the region. */
+		struct db_rows pools;
+		struct json_object *list = json_object_new_array();
+		const char *region = pages_cell(&r, 0, 10);
+		if (region && db_pages_pools(&app->db, req->arena, region, pages_cell(&r, 0, 9), pool, &pools) < 0) {
+			json_object_put(list);
+			json_object_put(v);
+			app_db_error(app, res, "pages_agent");
+			return NULL;
+		}
+		for (size_t i = 0; region && i < pools.nrows; i++)
+			json_object_array_add(list, json_object_new_string(pages_cell(&pools, i, 0)));
+		json_object_object_add(v, "pools", list);
+		json_object_object_add(v, "can_switch", json_object_new_boolean(pool != NULL));
+	}
+	{
 		struct db_rows sw;
 		struct json_object *list = json_object_new_array();
 		if (db_pages_switches(&app->db, req->arena, pages_scope(req), id, PAGES_RECENT_SWITCHES, &sw) < 0) {
@@ -365,6 +383,8 @@ void pages_agent(struct app *app, struct request *req, struct response *res)
 		name = arena_printf(req->arena, "Agent %s", json_object_get_string(a));
 	if (request_query(req, "saved"))
 		json_object_object_add(v, "saved", json_object_new_boolean(1));
+	if (request_query(req, "switch"))
+		json_object_object_add(v, "switch_requested", json_object_new_boolean(1));
 	pages_render(app, req, res, 200, "agent", name, v);
 }
 
@@ -392,9 +412,19 @@ static const char *pages_config_field(const char *message)
 	return "auto_switch";
 }
 
+static void pages_agent_refused(struct app *app, struct request *req, struct response *res, int status,
+			 const void *form_, const char *field, const char *message, const char *title);
+
 static void pages_config_refused(struct app *app, struct request *req, struct response *res, int status,
 				 const struct pages_form *form, const char *field, const char *message)
 {
+	pages_agent_refused(app, req, res, status, form, field, message, "Agent settings not saved");
+}
+
+static void pages_agent_refused(struct app *app, struct request *req, struct response *res, int status,
+			 const void *form_, const char *field, const char *message, const char *title)
+{
+	const struct pages_form *form = form_;
 	struct json_object *v = pages_agent_view(app, req, res, req->params[0], form), *errors, *e, *by;
 	if (!v)
 		return;
@@ -414,7 +444,7 @@ static void pages_config_refused(struct app *app, struct request *req, struct re
 		response_error(res, status, status == 409 ? "conflict" : "validation_failed", message, field);
 		return;
 	}
-	pages_render(app, req, res, status, "agent", "Agent settings not saved", v);
+	pages_render(app, req, res, status, "agent", title, v);
 }
 
 void pages_agent_config(struct app *app, struct request *req, struct response *res)
@@ -604,4 +634,83 @@ void pages_instances(struct app *app, struct request *req, struct response *res)
 	json_object_object_add(v, "instances", list);
 	json_object_object_add(v, "nav_instances", json_object_new_boolean(1));
 	pages_render(app, req, res, 200, "instances", "Instances", v);
+}
+
+void pages_agent_switch(struct app *app, struct request *req, struct response *res)
+{
+	struct request_error ferr;
+	struct db_rows r;
+	struct switch_request in;
+	struct switch_refusal why;
+	struct actor who;
+	char command_id[UUID_STR_LEN + 1];
+	const char *target, *pool, *dot;
+
+	if (app_form(app, req, &ferr) < 0) {
+		pages_error(app, req, res, ferr.status, ferr.message);
+		return;
+	}
+	if (!uuid_valid(req->params[0])) {
+		pages_error(app, req, res, 404, "There is no such agent.");
+		return;
+	}
+	if (db_pages_agent(&app->db, req->arena, pages_scope(req), req->params[0], &r) < 0) {
+		app_db_error(app, res, "pages_agent_switch");
+		return;
+	}
+	if (!r.nrows) {
+		pages_error(app, req, res, 404, "There is no such agent.");
+		return;
+	}
+	target = app_form_get(app, "target");
+	memset(&in, 0, sizeof(in));
+	in.client_id = pages_cell(&r, 0, 1);
+	in.agent_id = req->params[0];
+	if (target && !strcmp(target, "ondemand")) {
+		pool = pages_cell(&r, 0, 7);
+		in.target_mode = "ondemand";
+	} else {
+		pool = target;
+		in.target_mode = "spot";
+	}
+	dot = pool ? strrchr(pool, '.') : NULL;
+	if (!pool || !dot || dot == pool || !dot[1] || strlen(pool) > AWS_POOL_ID_MAX) {
+		pages_agent_refused(app, req, res, 400, NULL, "target", "Choose where to switch this agent to",
+				    "Switch not requested");
+		return;
+	}
+	in.target_pool_id = pool;
+	in.target_type = arena_strndup(req->arena, pool, (size_t)(dot - pool));
+	in.target_az = dot + 1;
+	if (!aws_instance_type_valid(in.target_type) || strlen(in.target_az) > 32) {
+		pages_agent_refused(app, req, res, 400, NULL, "target", "Choose a pool from the list",
+				    "Switch not requested");
+		return;
+	}
+	app_actor(req, &who);
+	switch (switches_request(&app->db, req->arena, &in, &who, command_id, &why)) {
+	case CORE_OK:
+	case CORE_CREATED:
+		if (session_wants_json(req)) {
+			struct json_object *o = json_object_new_object();
+			json_object_object_add(o, "command_id", json_object_new_string(command_id));
+			json_object_object_add(o, "status", json_object_new_string("pending"));
+			response_json_take(res, 202, o);
+			return;
+		}
+		response_text(res, 303, "text/plain", "Requested\n", 10);
+		response_header(res, "Location", arena_printf(req->arena, "/agents/%s?switch=requested", req->params[0]));
+		return;
+	case CORE_NOT_FOUND:
+		pages_error(app, req, res, 404, "There is no such agent.");
+		return;
+	case CORE_INVALID:
+	case CORE_CONFLICT:
+		pages_agent_refused(app, req, res, 409, NULL, "target", why.message ? why.message : "This switch is not possible now",
+				    "Switch not requested");
+		return;
+	default:
+		app_db_error(app, res, "pages_agent_switch");
+		return;
+	}
 }

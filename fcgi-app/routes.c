@@ -73,6 +73,7 @@ const struct route routes_table[] = {
 	{ HTTP_GET, "/agents", pages_agents, ROUTE_AUTH_SESSION | ROUTE_PAGE },
 	{ HTTP_GET, "/agents/{id}", pages_agent, ROUTE_AUTH_SESSION | ROUTE_PAGE },
 	{ HTTP_POST, "/agents/{id}/config", pages_agent_config, ROUTE_AUTH_SESSION | ROUTE_PAGE },
+	{ HTTP_POST, "/agents/{id}/switch", pages_agent_switch, ROUTE_AUTH_SESSION | ROUTE_PAGE },
 	{ HTTP_GET, "/switches", pages_switches, ROUTE_AUTH_SESSION | ROUTE_PAGE },
 	{ HTTP_GET, "/savings", pages_savings, ROUTE_AUTH_SESSION | ROUTE_PAGE },
 	{ HTTP_GET, "/emergencies", pages_emergencies, ROUTE_AUTH_SESSION | ROUTE_PAGE },

@@ -274,4 +274,21 @@ ui_get "$JAR" '/admin/audit?hours=never'
 expect_status 400 "a bad audit period"
 ui_get "$JAR" /admin/audit
 no_inline "the audit log"
+
+# ---- manual switch from the agent page ----
+ui_csrf "$AJAR"
+ui_get "$AJAR" "/agents/$A1"
+grep -q '<option value="ondemand">On-demand, same type and zone' <<<"$BODY" || fail "no switch form"
+ui_get "$AJAR" "/agents/$A1/switch" -X POST --data-urlencode "csrf_token=$CSRF" -d 'target=nowhere'
+expect_status 400 "a switch to no pool"
+grep -q '<a href="#target">Choose where to switch this agent to</a>' <<<"$BODY" || fail "the switch refusal is not in the summary"
+ui_get "$BJAR" "/agents/$A1/switch" -X POST --data-urlencode "csrf_token=$B_CSRF" -d 'target=ondemand'
+expect_status 404 "client B switching client A's agent"
+ui_get "$AJAR" "/agents/$A1/switch" -X POST --data-urlencode "csrf_token=$CSRF" -d 'target=ondemand'
+expect_status 303 "a switch to on-demand"
+expect_header Location "^/agents/$A1\\?switch=requested$"
+[ "$(sql "SELECT COUNT(*) FROM commands WHERE agent_id = '$A1' AND type = 'switch' AND status = 'pending'
+          AND JSON_VALUE(payload, '$.target_mode') = 'ondemand'")" = 1 ] || fail "no pending switch command"
+ui_get "$AJAR" "/agents/$A1/switch" -X POST --data-urlencode "csrf_token=$CSRF" -d 'target=ondemand'
+expect_status 409 "a second switch while one is open"
 it_ok
