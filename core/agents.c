@@ -183,7 +183,7 @@ enum core_result agents_heartbeat_token(struct db *db, struct arena *a, const ch
 {
 	unsigned char hash[32];
 	struct heartbeat_fast_state fs;
-	int matched, rc, came_online = 0;
+	int rc, came_online = 0;
 
 	*missing = NULL;
 	if (!uuid_valid(hb->agent_id)) {
@@ -191,13 +191,13 @@ enum core_result agents_heartbeat_token(struct db *db, struct arena *a, const ch
 		return CORE_NOT_FOUND;
 	}
 	auth_token_hash(token, hash);
-	if (db_heartbeat_fast(db, hash, hb->agent_id, hb->instance_id, hb->status, hb->uptime_seconds, &matched) < 0)
+	rc = db_heartbeat_fast_state(db, a, hash, hb->agent_id, hb->instance_id, AGENT_LIVENESS_WRITE_S, &fs);
+	if (rc < 0)
 		return CORE_ERR;
-	if (!matched)
+	if (rc == 0)
 		return agents_heartbeat_why(db, a, token, hb->agent_id, missing);
-	rc = db_heartbeat_fast_state(db, a, hb->agent_id, hb->instance_id, AGENT_LIVENESS_WRITE_S, &fs);
-	if (rc <= 0)
-		return rc < 0 ? CORE_ERR : CORE_NOT_FOUND;
+	if (db_heartbeat_instance(db, hb->agent_id, hb->instance_id, hb->status, hb->uptime_seconds) < 0)
+		return CORE_ERR;
 	*state = fs.state;
 	hb->client_id = fs.client_id;
 	/* The agent row follows its primary, written only when it would otherwise go stale (or is offline). */

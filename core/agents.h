@@ -62,9 +62,10 @@ enum core_result agents_heartbeat(struct db *db, struct arena *a, const struct h
 				  struct heartbeat_state *state);
 
 /*
- * The same heartbeat with the token check folded into its write: two
- * statements (the write, then the answer), plus the agent row at most every
- * AGENT_LIVENESS_WRITE_S. hb->client_id is filled from the token.
+ * The same heartbeat with the token check folded into the read of its answer:
+ * two statements (that read, then the write by primary key), plus the agent
+ * row at most every AGENT_LIVENESS_WRITE_S. hb->client_id is filled from the
+ * token.
  * CORE_OK; CORE_FORBIDDEN for a bad token (401); CORE_NOT_FOUND with
  * *missing = "agent" or "instance_id"; CORE_ERR.
  */

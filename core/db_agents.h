@@ -66,20 +66,16 @@ int db_heartbeat_instance(struct db *db, const char *agent_id, const char *insta
 /* Marks the agent seen; *came_online = 1 when it was offline. */
 int db_heartbeat_agent(struct db *db, const char *agent_id, const char *status, int *came_online);
 
-/*
- * The heartbeat's write with the token check in the same statement; *matched
- * = 1 when the token may heartbeat this agent's instance and it was recorded.
- */
-int db_heartbeat_fast(struct db *db, const unsigned char token_hash[32], const char *agent_id,
-		      const char *instance_id, const char *status, long long uptime, int *matched);
-
 struct heartbeat_fast_state {
 	struct heartbeat_state state;
 	const char *client_id;
 	int agent_stale; /* the agent row's heartbeat is older than stale_s (or it is offline-worthy) */
 };
-/* What the heartbeat answers, read after the write. 1 found, 0 not, -1 error. */
-int db_heartbeat_fast_state(struct db *db, struct arena *a, const char *agent_id, const char *instance_id,
-			    long stale_s, struct heartbeat_fast_state *out);
+/*
+ * The token check and what the heartbeat answers, in one read: 1 when the
+ * token may heartbeat this agent's instance (out filled), 0 not, -1 error.
+ */
+int db_heartbeat_fast_state(struct db *db, struct arena *a, const unsigned char token_hash[32], const char *agent_id,
+			    const char *instance_id, long stale_s, struct heartbeat_fast_state *out);
 
 #endif
