@@ -51,13 +51,21 @@ for _ in $(seq 1 15); do
   sleep 1
 done
 [ "$limited" -ge 1 ] || fail "no 429 after 120 rapid requests ($(sort "$IT_TMP/codes" | uniq -c | tr '\n' ' '))"
-sleep 2
-for _ in $(seq 1 60); do
-  http GET /api/agents/x/heartbeat
-  [ "$STATUS" = 429 ] && break
+# The JSON shape and Retry-After of nginx's own 429, from one more keep-alive burst.
+: > "$IT_TMP/shape"
+for _ in $(seq 1 10); do
+  "${CURL[@]}" --http1.1 -o "$IT_TMP/b_#1" -w '%{http_code} %header{retry-after} %header{content-type}\n' \
+    "$SPOT_URL/api/agents/x/heartbeat?n=[1-120]" > "$IT_TMP/shape" || true
+  grep -q '^429 ' "$IT_TMP/shape" && break
+  sleep 1
 done
-expect_error 429 rate_limited
-expect_header Retry-After
+n=$(grep -n '^429 ' "$IT_TMP/shape" | head -n 1 | cut -d: -f1)
+[ -n "$n" ] || fail "no 429 in the second burst"
+read -r code retry ctype < <(sed -n "${n}p" "$IT_TMP/shape")
+[[ "$retry" =~ ^[0-9]+$ ]] || fail "429 without Retry-After"
+[[ "$ctype" == application/json* ]] || fail "429 is $ctype, not JSON"
+BODY=$(cat "$IT_TMP/b_$n")
+expect_json .error.code rate_limited
 # /login has its own, stricter zone (20 a minute, burst 10).
 urls=()
 for _ in $(seq 1 40); do urls+=(-o /dev/null "$SPOT_URL/login"); done

@@ -85,10 +85,12 @@ expect_json .replica_id "$R1"
 [ "$(sql "SELECT COUNT(*) FROM replica_instances WHERE agent_id='$A1'")" = 1 ] || fail "a second replica"
 [ "$(sql "SELECT COUNT(*) FROM commands WHERE agent_id='$A1' AND type='launch_replica'")" = 1 ] || fail "a second launch command"
 # The same X-Request-ID replays the first answer.
-agent_call POST "/api/agents/$A1/rebalance-notice" -H 'X-Request-ID: rb-replay-1' -d "{\"instance_id\":\"$I1\",\"notice_time\":\"$(at -30)\"}"
+# (One body, built once: the time must not move between the two sends.)
+replay_body="{\"instance_id\":\"$I1\",\"notice_time\":\"$(at -30)\"}"
+agent_call POST "/api/agents/$A1/rebalance-notice" -H 'X-Request-ID: rb-replay-1' -d "$replay_body"
 expect_status 200
 first=$BODY
-agent_call POST "/api/agents/$A1/rebalance-notice" -H 'X-Request-ID: rb-replay-1' -d "{\"instance_id\":\"$I1\",\"notice_time\":\"$(at -30)\"}"
+agent_call POST "/api/agents/$A1/rebalance-notice" -H 'X-Request-ID: rb-replay-1' -d "$replay_body"
 expect_status 200
 expect_header Idempotent-Replay true
 [ "$BODY" = "$first" ] || fail "replay differs"
