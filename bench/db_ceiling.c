@@ -10,20 +10,26 @@
  * sha256hex" a line, bench/hb_register.py); thread t starts at agent t and steps by
  * THREADS, as wrk's threads do.
  *   heartbeat  exactly the statements the worker sends for a heartbeat without
- *              X-Request-ID (core/agents.c agents_heartbeat_token, core/db_agents.c):
- *              1. SQL_HB_FAST, the UPDATE instances ... JOIN client_tokens ... JOIN
- *                 clients that checks the token in its join (one matched row wanted);
- *              2. SQL_HB_FAST_STATE, the SELECT of the answer (role, agent status,
- *                 config_version, client_id, staleness, pending commands);
- *              3. only when that says the agent row is stale (older than
+ *              X-Request-ID, in its order (core/agents.c agents_heartbeat_token,
+ *              core/db_agents.c):
+ *              1. SQL_HB_FAST_STATE, one non-locking SELECT that checks the token
+ *                 (client_tokens JOIN clients JOIN instances JOIN agents: live token,
+ *                 active client, the agent's own token or its client's) and reads the
+ *                 answer (role, agent status, config_version, client_id, staleness,
+ *                 pending commands); no row = token or instance wrong (an error here);
+ *              2. SQL_HB_INSTANCE, the write by primary key: UPDATE instances SET
+ *                 last_heartbeat_at, reported_status, uptime_seconds WHERE id = ? AND
+ *                 agent_id = ? (one matched row wanted, CLIENT_FOUND_ROWS);
+ *              3. only when the SELECT says the agent row is stale (older than
  *                 AGENT_LIVENESS_WRITE_S = 300 s) or offline and the instance is the
- *                 primary: db_heartbeat_agent's UPDATE agents (the offline->online one
- *                 first, then the plain one), counted as agent_writes.
+ *                 primary: db_heartbeat_agent's UPDATE agents (SQL_HB_ONLINE, the
+ *                 offline->online one, first, then SQL_HB_AGENT), counted as agent_writes.
  *              The statement texts are copied from core/db_agents.c: keep them equal.
- *   update     UPDATE instances SET last_heartbeat_at = UTC_TIMESTAMP(3),
- *              reported_status = ?, uptime_seconds = ? WHERE id = ?
- *              - the heartbeat's main write alone, without the token join: a second,
- *              lower-bound reference ("the same UPDATE" of the issue).
+ *   update     SQL_HB_INSTANCE alone: UPDATE instances SET last_heartbeat_at =
+ *              UTC_TIMESTAMP(3), reported_status = ?, uptime_seconds = ? WHERE id = ?
+ *              AND agent_id = ? - the heartbeat's write without the token check and
+ *              answer SELECT: a second, lower-bound reference ("the same UPDATE" of
+ *              the issue).
  * Prints one line: mode, threads, calls (heartbeats), seconds, calls/s, p50/p99 per
  * heartbeat (all its statements), errors, agent_writes.
  */
@@ -113,25 +119,24 @@ static void set_err(struct worker *w, const char *what, const char *msg)
 	w->errors++;
 }
 
-/* core/db_agents.c SQL_HB_FAST, SQL_HB_FAST_STATE, SQL_HB_ONLINE, SQL_HB_AGENT. */
-static const char sql_hb_fast[] =
-	"UPDATE instances i JOIN client_tokens t ON t.token_hash = ? JOIN clients c ON c.id = t.client_id "
-	"SET i.last_heartbeat_at = UTC_TIMESTAMP(3), i.reported_status = ?, i.uptime_seconds = ? "
-	"WHERE i.id = ? AND i.agent_id = ? AND i.client_id = t.client_id AND t.revoked_at IS NULL "
-	"AND (t.expires_at IS NULL OR t.expires_at > UTC_TIMESTAMP(3)) AND c.is_active "
-	"AND (t.kind = 'client' OR t.agent_id = i.agent_id)";
+/* core/db_agents.c SQL_HB_FAST_STATE, SQL_HB_INSTANCE, SQL_HB_ONLINE, SQL_HB_AGENT. */
 static const char sql_hb_state[] =
 	"SELECT i.role, a.status, a.config_version, a.client_id, "
 	"a.last_heartbeat_at IS NULL OR a.last_heartbeat_at < UTC_TIMESTAMP(3) - INTERVAL ? SECOND, "
 	"(SELECT COUNT(*) FROM commands c WHERE c.agent_id = a.id AND c.status = 'pending' "
 	"AND c.expires_at > UTC_TIMESTAMP(3) AND (c.instance_id = i.id OR (c.instance_id IS NULL AND i.role = 'primary'))) "
-	"FROM instances i JOIN agents a ON a.id = i.agent_id WHERE i.id = ? AND i.agent_id = ?";
+	"FROM client_tokens t JOIN clients k ON k.id = t.client_id AND k.is_active "
+	"JOIN instances i ON i.id = ? AND i.agent_id = ? AND i.client_id = t.client_id "
+	"JOIN agents a ON a.id = i.agent_id "
+	"WHERE t.token_hash = ? AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > UTC_TIMESTAMP(3)) "
+	"AND (t.kind = 'client' OR t.agent_id = i.agent_id)";
+static const char sql_hb_instance[] =
+	"UPDATE instances SET last_heartbeat_at = UTC_TIMESTAMP(3), reported_status = ?, uptime_seconds = ? "
+	"WHERE id = ? AND agent_id = ?";
 static const char sql_hb_online[] = "UPDATE agents SET status = 'online', last_heartbeat_at = UTC_TIMESTAMP(3), "
 				    "reported_status = ? WHERE id = ? AND status = 'offline'";
 static const char sql_hb_agent[] =
 	"UPDATE agents SET last_heartbeat_at = UTC_TIMESTAMP(3), reported_status = ? WHERE id = ?";
-static const char sql_update[] = "UPDATE instances SET last_heartbeat_at = UTC_TIMESTAMP(3), reported_status = ?, "
-				 "uptime_seconds = ? WHERE id = ?";
 
 static MYSQL_STMT *prepare(struct worker *w, MYSQL *m, const char *sql)
 {
@@ -146,12 +151,34 @@ static MYSQL_STMT *prepare(struct worker *w, MYSQL *m, const char *sql)
 #define BIND_STR(b, buf, lenp) ((b).buffer_type = MYSQL_TYPE_STRING, (b).buffer = (buf), (b).length = (lenp))
 #define BIND_LL(b, p) ((b).buffer_type = MYSQL_TYPE_LONGLONG, (b).buffer = (p))
 
+/* The answer SELECT (heartbeat mode): 1 with cells filled, 0 no row, -1 error. */
+static int read_state(struct worker *w, MYSQL_STMT *state, char cells[6][64], const unsigned long *out_len,
+		      const my_bool *out_null)
+{
+	int r;
+	if (mysql_stmt_execute(state) || mysql_stmt_store_result(state)) {
+		set_err(w, "state", mysql_stmt_error(state));
+		return -1;
+	}
+	r = mysql_stmt_fetch(state);
+	if (r != 0 && r != MYSQL_DATA_TRUNCATED) {
+		mysql_stmt_free_result(state);
+		return 0;
+	}
+	for (int c = 0; c < 6; c++)
+		cells[c][out_null[c] ? 0 : (out_len[c] < 64 ? out_len[c] : 63)] = 0;
+	while (mysql_stmt_fetch(state) == 0)
+		;
+	mysql_stmt_free_result(state);
+	return 1;
+}
+
 static void *run(void *arg)
 {
 	struct worker *w = arg;
 	MYSQL *m = mysql_init(NULL);
 	MYSQL_STMT *up = NULL, *state = NULL, *online = NULL, *agent = NULL;
-	MYSQL_BIND in_up[5], in_state[3], in_agent[2], out[6];
+	MYSQL_BIND in_up[4], in_state[4], in_agent[2], out[6];
 	unsigned long len_hash = 32, len_status, len_id, len_inst, out_len[6];
 	my_bool out_null[6];
 	char status[] = "running", cells[6][64];
@@ -168,24 +195,22 @@ static void *run(void *arg)
 	memset(in_state, 0, sizeof(in_state));
 	memset(in_agent, 0, sizeof(in_agent));
 	memset(out, 0, sizeof(out));
-	if (o_update) {
-		if (!(up = prepare(w, m, sql_update)))
+	/* SQL_HB_INSTANCE in both modes: status, uptime, instance id, agent id. */
+	if (!(up = prepare(w, m, sql_hb_instance)))
+		goto out;
+	BIND_STR(in_up[0], status, &len_status);
+	BIND_LL(in_up[1], &uptime);
+	BIND_STR(in_up[2], cur.instance, &len_inst);
+	BIND_STR(in_up[3], cur.id, &len_id);
+	if (!o_update) {
+		if (!(state = prepare(w, m, sql_hb_state)) || !(online = prepare(w, m, sql_hb_online)) ||
+		    !(agent = prepare(w, m, sql_hb_agent)))
 			goto out;
-		BIND_STR(in_up[0], status, &len_status);
-		BIND_LL(in_up[1], &uptime);
-		BIND_STR(in_up[2], cur.instance, &len_inst);
-	} else {
-		if (!(up = prepare(w, m, sql_hb_fast)) || !(state = prepare(w, m, sql_hb_state)) ||
-		    !(online = prepare(w, m, sql_hb_online)) || !(agent = prepare(w, m, sql_hb_agent)))
-			goto out;
-		BIND_STR(in_up[0], cur.hash, &len_hash);
-		BIND_STR(in_up[1], status, &len_status);
-		BIND_LL(in_up[2], &uptime);
-		BIND_STR(in_up[3], cur.instance, &len_inst);
-		BIND_STR(in_up[4], cur.id, &len_id);
+		/* SQL_HB_FAST_STATE: stale seconds, instance id, agent id, token hash (as db_heartbeat_fast_state). */
 		BIND_LL(in_state[0], &stale);
 		BIND_STR(in_state[1], cur.instance, &len_inst);
 		BIND_STR(in_state[2], cur.id, &len_id);
+		BIND_STR(in_state[3], cur.hash, &len_hash);
 		BIND_STR(in_agent[0], status, &len_status);
 		BIND_STR(in_agent[1], cur.id, &len_id);
 		for (int c = 0; c < 6; c++) {
@@ -211,43 +236,36 @@ static void *run(void *arg)
 		len_id = strlen(cur.id), len_inst = strlen(cur.instance);
 		uptime++;
 		double t0 = now_s();
+		/* 1. The token check and the answer, one non-locking read. */
+		if (!o_update) {
+			int r = read_state(w, state, cells, out_len, out_null);
+			if (r < 0)
+				continue;
+			if (r == 0) {
+				set_err(w, "state", "no row: token or instance did not match");
+				continue;
+			}
+		}
+		/* 2. The write by primary key. */
 		if (mysql_stmt_execute(up)) {
 			set_err(w, "execute", mysql_stmt_error(up));
 			continue;
 		}
 		if (mysql_stmt_affected_rows(up) != 1) { /* matched rows (CLIENT_FOUND_ROWS) */
-			set_err(w, "update", o_update ? "no row changed" : "token or instance did not match");
+			set_err(w, "update", "no row matched");
 			continue;
 		}
-		if (!o_update) {
-			int r;
-			if (mysql_stmt_execute(state) || mysql_stmt_store_result(state)) {
-				set_err(w, "state", mysql_stmt_error(state));
+		/* 3. As agents_heartbeat_token: the agent row only when stale or offline, for the primary. */
+		if (!o_update && !strcmp(cells[0], "primary") && (cells[4][0] == '1' || !strcmp(cells[1], "offline"))) {
+			if (mysql_stmt_execute(online)) {
+				set_err(w, "online", mysql_stmt_error(online));
 				continue;
 			}
-			r = mysql_stmt_fetch(state);
-			if (r != 0 && r != MYSQL_DATA_TRUNCATED) {
-				set_err(w, "state", "no answer row");
-				mysql_stmt_free_result(state);
+			if (mysql_stmt_affected_rows(online) == 0 && mysql_stmt_execute(agent)) {
+				set_err(w, "agent", mysql_stmt_error(agent));
 				continue;
 			}
-			for (int c = 0; c < 6; c++)
-				cells[c][out_null[c] ? 0 : (out_len[c] < sizeof(cells[c]) ? out_len[c] : sizeof(cells[c]) - 1)] = 0;
-			while (mysql_stmt_fetch(state) == 0)
-				;
-			mysql_stmt_free_result(state);
-			/* As agents_heartbeat_token: the agent row only when stale or offline, for the primary. */
-			if (!strcmp(cells[0], "primary") && (cells[4][0] == '1' || !strcmp(cells[1], "offline"))) {
-				if (mysql_stmt_execute(online)) {
-					set_err(w, "online", mysql_stmt_error(online));
-					continue;
-				}
-				if (mysql_stmt_affected_rows(online) == 0 && mysql_stmt_execute(agent)) {
-					set_err(w, "agent", mysql_stmt_error(agent));
-					continue;
-				}
-				w->agent_writes++;
-			}
+			w->agent_writes++;
 		}
 		double us = (now_s() - t0) * 1e6;
 		size_t b = (size_t)(us / 10);

@@ -19,11 +19,13 @@
 #    after (nginx master+workers, the pool's multiwatch+workers, mariadbd, gunicorn
 #    master+workers) and the database's own counters (SHOW GLOBAL STATUS):
 #      ceiling-hb      build/bench-db-ceiling --mode heartbeat: the worker's heartbeat statements
-#                      (UPDATE ... JOIN client_tokens JOIN clients, then the answer SELECT;
-#                      the agent row when stale), prepared, 4 connections
+#                      in its order (the SELECT that checks the token and reads the answer,
+#                      then the UPDATE instances by primary key; the agent row when stale),
+#                      prepared, 4 connections
 #      heartbeat       wrk -s bench/heartbeat.lua through nginx to spot-fcgi
 #      flask           the same through nginx to the Flask peer
-#      ceiling-update  build/bench-db-ceiling --mode update: a plain UPDATE instances ... WHERE id = ? alone
+#      ceiling-update  build/bench-db-ceiling --mode update: the plain UPDATE instances ... WHERE id = ?
+#                      AND agent_id = ? alone (the heartbeat's write without the SELECT)
 #      pricing         wrk -s bench/pricing.lua: pricing reports of 20 prices (when the route exists)
 #    then (unless --no-profile) one more short heartbeat run under `perf record` (mariadbd
 #    and the workers) and `strace -c` (one worker), for where the CPU goes.
@@ -430,16 +432,16 @@ hb_section() {
   echo "- Command: \`bash bench/heartbeat.sh${ARGS[*]:+ ${ARGS[*]}}\`"
   echo "- Stack: \`./spot up --dir $BDIR --port $PORT --no-demo\` (fresh) with SPOT_NGINX_{AGENT,LOGIN}_{RATE,BURST} raised; $NGINX_WORKERS nginx workers; TLS over loopback (wrk: HTTP/1.1 keep-alive); $SPOT_WORKERS spot-fcgi workers; \`innodb_flush_log_at_trx_commit=1\`"
   echo "- Fleet: one client through \`POST /api/admin/clients\`, then $REG_LINE (\`bench/hb_register.py\`, all through the API, nothing inserted by SQL). Database: $FLEET"
-  echo "- Heartbeat: \`bench/heartbeat.lua\` rotates over all $AGENTS (agent_id, instance_id, token): \`POST /api/agents/{id}/heartbeat\`, \`Authorization: Bearer\`, \`{\"instance_id\",\"status\":\"running\",\"uptime_seconds\"}\`, no X-Request-ID, so the worker issues two prepared statements (core/agents.c agents_heartbeat_token): \`UPDATE instances i JOIN client_tokens t ON t.token_hash = ? JOIN clients c ... SET i.last_heartbeat_at = UTC_TIMESTAMP(3), ...\` (the token check is in the join) and the answer's \`SELECT i.role, a.status, a.config_version, a.client_id, <agent row stale>, <pending commands> FROM instances i JOIN agents a ...\`, plus the agent row's UPDATE only when it is older than 300 s or offline. Instances heartbeated during the run: $HB_FRESH of $AGENTS (spot-fcgi), $FL_FRESH of $AGENTS (Flask)"
-  echo "- Database ceiling: \`bench/db_ceiling.c\` (\`bench-db-ceiling\`): $DB_THREADS threads, a connection each (unix socket), \`--mode heartbeat\`: the same statements as the worker, as prepared statements over the same agents: the UPDATE with the token join (one matched row required, CLIENT_FOUND_ROWS as the workers), the answer SELECT (row read), and the agent row's UPDATE when that SELECT says stale/offline (the same rule; $CEIL_AGENT_WRITES such writes in the run); second row (\`--mode update\`), the issue's literal \"same UPDATE\": \`UPDATE instances SET last_heartbeat_at = UTC_TIMESTAMP(3), reported_status = ?, uptime_seconds = ? WHERE id = ?\` alone, without the token join and without the SELECT"
-  echo "- Flask peer: \`bench/flask_peer/app.py\`: \`${FLASK_CMD[*]}\` (Debian python3-flask, gunicorn, python3-mysqldb), a persistent MySQLdb connection per worker, the same two statements (the token-join UPDATE, the answer SELECT; the agent row when stale); nginx \`location /flask/api/agents/\` → \`proxy_pass http://unix:$FLASK_SOCK:/api/agents/\`"
+  echo "- Heartbeat: \`bench/heartbeat.lua\` rotates over all $AGENTS (agent_id, instance_id, token): \`POST /api/agents/{id}/heartbeat\`, \`Authorization: Bearer\`, \`{\"instance_id\",\"status\":\"running\",\"uptime_seconds\"}\`, no X-Request-ID, so the worker issues two prepared statements (core/agents.c agents_heartbeat_token, core/db_agents.c): first the non-locking \`SELECT i.role, a.status, a.config_version, a.client_id, <agent row stale>, <pending commands> FROM client_tokens t JOIN clients k ... JOIN instances i ... JOIN agents a ... WHERE t.token_hash = ? ...\` (SQL_HB_FAST_STATE: the token check and the answer in one read), then the write by primary key \`UPDATE instances SET last_heartbeat_at = UTC_TIMESTAMP(3), reported_status = ?, uptime_seconds = ? WHERE id = ? AND agent_id = ?\` (SQL_HB_INSTANCE), plus the agent row's UPDATE only when it is older than 300 s or offline. Instances heartbeated during the run: $HB_FRESH of $AGENTS (spot-fcgi), $FL_FRESH of $AGENTS (Flask)"
+  echo "- Database ceiling: \`bench/db_ceiling.c\` (\`bench-db-ceiling\`): $DB_THREADS threads, a connection each (unix socket), \`--mode heartbeat\`: the same statements as the worker in the same order, as prepared statements over the same agents: the SELECT that checks the token and reads the answer (a row required), the UPDATE by primary key (one matched row required, CLIENT_FOUND_ROWS as the workers), and the agent row's UPDATE when that SELECT says stale/offline (the same rule; $CEIL_AGENT_WRITES such writes in the run); second row (\`--mode update\`), the issue's literal \"same UPDATE\": the heartbeat's write \`UPDATE instances SET last_heartbeat_at = UTC_TIMESTAMP(3), reported_status = ?, uptime_seconds = ? WHERE id = ? AND agent_id = ?\` alone, without the SELECT"
+  echo "- Flask peer: \`bench/flask_peer/app.py\`: \`${FLASK_CMD[*]}\` (Debian python3-flask, gunicorn, python3-mysqldb), a persistent MySQLdb connection per worker, the same statements in the same order (the token-checking answer SELECT, the UPDATE by primary key; the agent row when stale); nginx \`location /flask/api/agents/\` → \`proxy_pass http://unix:$FLASK_SOCK:/api/agents/\`"
   echo "- Runs, in this order: ${RUNS[*]}; wrk runs: ${WARMUP}s warm-up, then \`wrk -t$THREADS -c$CONNS -d${DURATION}s --latency\`; wrk and the ceiling client share the same $(nproc) cores with the server"
   echo "- Server CPU: utime+stime from /proc/PID/stat (CLK_TCK $CLK_TCK) before and after each run: nginx master+workers | spot-fcgi multiwatch+workers | mariadbd | gunicorn master+workers, per 10,000 requests (calls for the ceiling rows; the ceiling client's own CPU is not server CPU)"
   echo
   echo "| path | req/s | p50 | p99 | errors | server CPU s per 10k req | of which nginx | spot-fcgi | mariadbd | gunicorn | load generator CPU s per 10k (wrk or the ceiling client; not server) | requests |"
   echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-  row ceiling-hb "database ceiling: the heartbeat's prepared UPDATE (token join) + SELECT, $DB_THREADS connections"
-  row ceiling-update "database reference: one prepared plain \`UPDATE instances ... WHERE id = ?\`, $DB_THREADS connections"
+  row ceiling-hb "database ceiling: the heartbeat's prepared SELECT (token check + answer) + UPDATE by primary key, $DB_THREADS connections"
+  row ceiling-update "database reference: one prepared plain \`UPDATE instances ... WHERE id = ? AND agent_id = ?\`, $DB_THREADS connections"
   row heartbeat "nginx+TLS → spot-fcgi heartbeat ($SPOT_WORKERS workers)"
   row flask "nginx+TLS → Flask + gunicorn heartbeat (2 sync workers)"
   echo
@@ -451,7 +453,7 @@ hb_section() {
   echo
   echo "Targets (same run):"
   echo
-  echo "- heartbeat req/s ≥ 70% of the database ceiling (the same UPDATE + SELECT): ${R_RPS[heartbeat]} / ${R_RPS[ceiling-hb]} = **${HB_PCT}% — $V1**"
+  echo "- heartbeat req/s ≥ 70% of the database ceiling (the same SELECT + UPDATE): ${R_RPS[heartbeat]} / ${R_RPS[ceiling-hb]} = **${HB_PCT}% — $V1**"
   echo "- heartbeat req/s ≥ 70% of the plain single UPDATE (the issue's literal \"same UPDATE\"): ${R_RPS[heartbeat]} / ${R_RPS[ceiling-update]} = **${HB_PCT_U}% — $V1U**"
   echo "- heartbeat p99 < 15 ms: **${R_P99[heartbeat]} — $V2**"
   echo "- server CPU per 10k heartbeats ≤ 40% of the Flask peer's: ${R_CPU[heartbeat]} s / ${R_CPU[flask]} s = **${CPU_PCT}% — $V3**"

@@ -9,15 +9,19 @@ Run by bench/heartbeat.sh with Debian's packages (python3-flask, gunicorn, pytho
 behind the stack's nginx and TLS (`location /flask/api/agents/` proxy_pass to the socket,
 the /flask prefix stripped). The same work as spot-fcgi's heartbeat without X-Request-ID
 (core/agents.c agents_heartbeat_token, statements of core/db_agents.c): validate the JSON
-body as fcgi-app/agent_api.c does, SHA-256 the bearer token, then the same two statements
-on a persistent connection per worker (autocommit and CLIENT_FOUND_ROWS, as the C workers):
-  1. UPDATE instances JOIN client_tokens JOIN clients: the heartbeat's write, with the
-     token check in the join (0 matched rows: the token or the instance is wrong, and a
-     token lookup says which, for 401 or 404, as agents_heartbeat_why);
-  2. the SELECT of the answer: role, agent status, config_version, client_id, whether the
-     agent row is older than 300 s (AGENT_LIVENESS_WRITE_S), pending commands;
+body as fcgi-app/agent_api.c does, SHA-256 the bearer token, then the same statements in the
+same order on a persistent connection per worker (autocommit and CLIENT_FOUND_ROWS, as the C
+workers):
+  1. SQL_HB_FAST_STATE, one non-locking SELECT that checks the token (client_tokens JOIN
+     clients JOIN instances JOIN agents: live token, active client, the agent's own token or
+     its client's) and reads the answer: role, agent status, config_version, client_id,
+     whether the agent row is older than 300 s (AGENT_LIVENESS_WRITE_S), pending commands.
+     No row: the token or the instance is wrong, and a token lookup says which, for 401 or
+     404, as agents_heartbeat_why;
+  2. SQL_HB_INSTANCE, the heartbeat's write by primary key (UPDATE instances SET
+     last_heartbeat_at, reported_status, uptime_seconds WHERE id = ? AND agent_id = ?);
   3. only when the instance is the primary and that agent row is stale or offline: the
-     agent row's UPDATE (the offline->online one first, then the plain one).
+     agent row's UPDATE (SQL_HB_ONLINE, the offline->online one, first, then SQL_HB_AGENT).
 The same JSON answer and status codes (200, 400, 401, 404, 415, 503). The rare
 offline->online transition would also write an audit row and a notification in C; the
 bench fleet is online, so that path is not taken here. MySQLdb interpolates parameters
@@ -37,23 +41,23 @@ _INSTANCE = re.compile(r"^i-([0-9a-f]{8}|[0-9a-f]{17})$")
 _WORD = re.compile(r"^[a-z0-9_-]+$")
 _STALE_S = 300  # core/agents.h AGENT_LIVENESS_WRITE_S
 
-# core/db_agents.c SQL_HB_FAST, SQL_HB_FAST_STATE, SQL_HB_ONLINE, SQL_HB_AGENT (placeholders as %s).
-SQL_HB_FAST = (
-    "UPDATE instances i JOIN client_tokens t ON t.token_hash = %s JOIN clients c ON c.id = t.client_id "
-    "SET i.last_heartbeat_at = UTC_TIMESTAMP(3), i.reported_status = %s, i.uptime_seconds = %s "
-    "WHERE i.id = %s AND i.agent_id = %s AND i.client_id = t.client_id AND t.revoked_at IS NULL "
-    "AND (t.expires_at IS NULL OR t.expires_at > UTC_TIMESTAMP(3)) AND c.is_active "
-    "AND (t.kind = 'client' OR t.agent_id = i.agent_id)")
+# core/db_agents.c SQL_HB_FAST_STATE, SQL_HB_INSTANCE, SQL_HB_ONLINE, SQL_HB_AGENT (placeholders as %s).
 SQL_HB_FAST_STATE = (
     "SELECT i.role, a.status, a.config_version, a.client_id, "
     "a.last_heartbeat_at IS NULL OR a.last_heartbeat_at < UTC_TIMESTAMP(3) - INTERVAL %s SECOND, "
     "(SELECT COUNT(*) FROM commands c WHERE c.agent_id = a.id AND c.status = 'pending' "
     "AND c.expires_at > UTC_TIMESTAMP(3) AND (c.instance_id = i.id OR (c.instance_id IS NULL AND i.role = 'primary'))) "
-    "FROM instances i JOIN agents a ON a.id = i.agent_id WHERE i.id = %s AND i.agent_id = %s")
+    "FROM client_tokens t JOIN clients k ON k.id = t.client_id AND k.is_active "
+    "JOIN instances i ON i.id = %s AND i.agent_id = %s AND i.client_id = t.client_id "
+    "JOIN agents a ON a.id = i.agent_id "
+    "WHERE t.token_hash = %s AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > UTC_TIMESTAMP(3)) "
+    "AND (t.kind = 'client' OR t.agent_id = i.agent_id)")
+SQL_HB_INSTANCE = ("UPDATE instances SET last_heartbeat_at = UTC_TIMESTAMP(3), reported_status = %s, uptime_seconds = %s "
+                   "WHERE id = %s AND agent_id = %s")
 SQL_HB_ONLINE = ("UPDATE agents SET status = 'online', last_heartbeat_at = UTC_TIMESTAMP(3), reported_status = %s "
                  "WHERE id = %s AND status = 'offline'")
 SQL_HB_AGENT = "UPDATE agents SET last_heartbeat_at = UTC_TIMESTAMP(3), reported_status = %s WHERE id = %s"
-# Why 0 rows matched (rare): the token's principal, then the agent's client.
+# Why no row came back (rare): the token's principal, then the agent's client.
 SQL_TOKEN = ("SELECT t.kind, t.agent_id, t.client_id FROM client_tokens t JOIN clients c ON c.id = t.client_id "
              "WHERE t.token_hash = %s AND t.revoked_at IS NULL "
              "AND (t.expires_at IS NULL OR t.expires_at > UTC_TIMESTAMP(3)) AND c.is_active")
@@ -100,7 +104,9 @@ def heartbeat(agent_id):
     outcome, row = "ok", None
     try:
         cur = db().cursor()
-        if cur.execute(SQL_HB_FAST, (token_hash, status, uptime if uptime >= 0 else None, inst, agent_id)) == 0:
+        cur.execute(SQL_HB_FAST_STATE, (_STALE_S, inst, agent_id, token_hash))
+        row = cur.fetchone()
+        if row is None:
             cur.execute(SQL_TOKEN, (token_hash,))
             tok = cur.fetchone()
             if tok is None:
@@ -112,11 +118,8 @@ def heartbeat(agent_id):
                 ag = cur.fetchone()
                 outcome = "no_agent" if ag is None or ag[0] != tok[2] else "no_instance"
         else:
-            cur.execute(SQL_HB_FAST_STATE, (_STALE_S, inst, agent_id))
-            row = cur.fetchone()
-            if row is None:
-                outcome = "no_instance"
-            elif row[0] == "primary" and (row[4] or row[1] == "offline"):
+            cur.execute(SQL_HB_INSTANCE, (status, uptime if uptime >= 0 else None, inst, agent_id))
+            if row[0] == "primary" and (row[4] or row[1] == "offline"):
                 if cur.execute(SQL_HB_ONLINE, (status, agent_id)) == 0:
                     cur.execute(SQL_HB_AGENT, (status, agent_id))
         cur.close()
