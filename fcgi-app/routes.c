@@ -8,6 +8,10 @@
 #include "fcgi-app/agent_notices.h"
 #include "fcgi-app/agent_commands.h"
 #include "fcgi-app/client_api.h"
+#include "fcgi-app/client_lists.h"
+#include "fcgi-app/client_replicas.h"
+#include "fcgi-app/admin_ops.h"
+#include "fcgi-app/pages_ops.h"
 #include "fcgi-app/admin_clients.h"
 #include "fcgi-app/admin_catalog.h"
 #include "fcgi-app/agent_pricing.h"
@@ -31,6 +35,10 @@ const struct route routes_table[] = {
 	  ROUTE_AUTH_ADMIN | ROUTE_NEEDS_DB },
 	{ HTTP_GET, "/api/admin/instance-types", admin_catalog_list, ROUTE_AUTH_ADMIN | ROUTE_NEEDS_DB },
 	{ HTTP_PUT, "/api/admin/instance-types/{type}/{region}", admin_catalog_put, ROUTE_AUTH_ADMIN | ROUTE_NEEDS_DB },
+	{ HTTP_GET, "/api/admin/health", admin_ops_health, ROUTE_AUTH_ADMIN },
+	{ HTTP_GET, "/api/admin/jobs", admin_ops_jobs, ROUTE_AUTH_ADMIN | ROUTE_NEEDS_DB },
+	{ HTTP_GET, "/api/admin/emergencies", admin_ops_emergencies, ROUTE_AUTH_ADMIN | ROUTE_NEEDS_DB },
+	{ HTTP_GET, "/api/admin/audit", admin_ops_audit, ROUTE_AUTH_ADMIN | ROUTE_NEEDS_DB },
 
 	/* Agent API (DESIGN.md section 5). */
 	{ HTTP_POST, "/api/agents/register", agent_api_register, ROUTE_AUTH_CLIENT | ROUTE_IDEMPOTENT },
@@ -63,6 +71,18 @@ const struct route routes_table[] = {
 	{ HTTP_POST, "/api/client/agents/{aid}/replicas", agent_notices_client_replica,
 	  ROUTE_AUTH_CLIENT | ROUTE_IDEMPOTENT },
 	{ HTTP_POST, "/api/client/agents/{aid}/switch", client_api_switch, ROUTE_AUTH_CLIENT | ROUTE_IDEMPOTENT },
+	{ HTTP_GET, "/api/client/{cid}/agents", client_lists_agents, ROUTE_AUTH_CLIENT },
+	{ HTTP_GET, "/api/client/{cid}/instances", client_lists_instances, ROUTE_AUTH_CLIENT },
+	{ HTTP_GET, "/api/client/{cid}/replicas", client_lists_replicas, ROUTE_AUTH_CLIENT },
+	{ HTTP_GET, "/api/client/{cid}/switches", client_lists_switches, ROUTE_AUTH_CLIENT },
+	{ HTTP_GET, "/api/client/{cid}/switches.csv", client_lists_switches_csv, ROUTE_AUTH_CLIENT },
+	{ HTTP_GET, "/api/client/{cid}/savings", client_lists_savings, ROUTE_AUTH_CLIENT },
+	{ HTTP_GET, "/api/client/{cid}/savings.csv", client_lists_savings_csv, ROUTE_AUTH_CLIENT },
+	{ HTTP_GET, "/api/client/{cid}/notifications", client_lists_notifications, ROUTE_AUTH_CLIENT },
+	{ HTTP_GET, "/api/client/{cid}/analytics/downtime", client_lists_downtime, ROUTE_AUTH_CLIENT },
+	{ HTTP_GET, "/api/client/{cid}/prices", client_lists_prices, ROUTE_AUTH_CLIENT },
+	{ HTTP_POST, "/api/client/replicas/{rid}/promote", client_replicas_promote, ROUTE_AUTH_CLIENT | ROUTE_IDEMPOTENT },
+	{ HTTP_DELETE, "/api/client/replicas/{rid}", client_replicas_delete, ROUTE_AUTH_CLIENT },
 
 	/* Dashboard: logins, sessions and pages (issue 7; DESIGN.md section 5). */
 	{ HTTP_GET, "/favicon.ico", pages_favicon, ROUTE_AUTH_NONE },
@@ -83,6 +103,15 @@ const struct route routes_table[] = {
 	{ HTTP_GET, "/admin/users", pages_admin_users, ROUTE_AUTH_SESSION | ROUTE_AUTH_ADMIN | ROUTE_PAGE },
 	{ HTTP_POST, "/admin/users", pages_admin_user_create, ROUTE_AUTH_SESSION | ROUTE_AUTH_ADMIN | ROUTE_PAGE },
 	{ HTTP_GET, "/admin/audit", pages_admin_audit, ROUTE_AUTH_SESSION | ROUTE_AUTH_ADMIN | ROUTE_PAGE },
+	{ HTTP_GET, "/replicas", pages_ops_replicas, ROUTE_AUTH_SESSION | ROUTE_PAGE },
+	{ HTTP_POST, "/replicas/{id}/promote", pages_ops_replica_promote, ROUTE_AUTH_SESSION | ROUTE_PAGE },
+	{ HTTP_GET, "/admin/clients", pages_ops_clients, ROUTE_AUTH_SESSION | ROUTE_AUTH_ADMIN | ROUTE_PAGE },
+	{ HTTP_POST, "/admin/clients", pages_ops_client_create, ROUTE_AUTH_SESSION | ROUTE_AUTH_ADMIN | ROUTE_PAGE },
+	{ HTTP_POST, "/admin/clients/{id}/status", pages_ops_client_status,
+	  ROUTE_AUTH_SESSION | ROUTE_AUTH_ADMIN | ROUTE_PAGE },
+	{ HTTP_POST, "/admin/clients/{id}/token", pages_ops_client_token, ROUTE_AUTH_SESSION | ROUTE_AUTH_ADMIN | ROUTE_PAGE },
+	{ HTTP_GET, "/admin/health", pages_ops_health, ROUTE_AUTH_SESSION | ROUTE_AUTH_ADMIN | ROUTE_PAGE },
+	{ HTTP_GET, "/admin/jobs", pages_ops_jobs, ROUTE_AUTH_SESSION | ROUTE_AUTH_ADMIN | ROUTE_PAGE },
 	{ HTTP_POST, "/api/client/agents/{aid}/config", pages_api_agent_config, ROUTE_AUTH_CLIENT | ROUTE_IDEMPOTENT },
 };
 
