@@ -116,11 +116,16 @@ static void agent_apply_config(struct agent *a, struct json_object *c)
 
 	if (!c || !json_object_is_type(c, json_type_object))
 		return;
-	a->heartbeat_s = agent_json_long(c, "heartbeat_interval_seconds", a->heartbeat_s, 5, 3600);
-	a->pricing_s = agent_json_long(c, "pricing_interval_seconds", a->pricing_s, 10, 86400);
-	/* Commands at least every 30 s, the interruption watch at least every 2 s (section 7). */
-	a->command_poll_s = agent_json_long(c, "command_poll_seconds", a->command_poll_s, 1, 30);
-	a->interruption_poll_s = agent_json_long(c, "interruption_poll_seconds", a->interruption_poll_s, 1, 2);
+	/*
+	 * The server's intervals, never slower than the local config (which may
+	 * only make them faster); commands at least every 30 s, the interruption
+	 * watch at least every 2 s (section 7).
+	 */
+	a->heartbeat_s = agent_json_long(c, "heartbeat_interval_seconds", a->cfg->heartbeat_s, 1, a->cfg->heartbeat_s);
+	a->pricing_s = agent_json_long(c, "pricing_interval_seconds", a->cfg->pricing_s, 1, a->cfg->pricing_s);
+	a->command_poll_s = agent_json_long(c, "command_poll_seconds", a->cfg->command_poll_s, 1, a->cfg->command_poll_s);
+	a->interruption_poll_s = agent_json_long(c, "interruption_poll_seconds", a->cfg->interruption_poll_s, 1,
+						 a->cfg->interruption_poll_s);
 	a->config_version = agent_json_long(c, "config_version", a->config_version, 0, 1L << 40);
 	if (json_object_object_get_ex(c, "auto_terminate_enabled", &v) && json_object_is_type(v, json_type_boolean))
 		a->auto_terminate = json_object_get_boolean(v);
