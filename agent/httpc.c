@@ -137,6 +137,8 @@ enum httpc_status httpc_perform(struct httpc *h, const struct httpc_request *req
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
 	if (h->ca_file)
 		curl_easy_setopt(c, CURLOPT_CAINFO, h->ca_file);
+	if (h->no_proxy)
+		curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
 	if (req->body) {
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, req->body);
 		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);

@@ -29,6 +29,7 @@ struct httpc {
 	long connect_timeout_ms;
 	size_t max_body;
 	volatile int *stop;		/* borrowed; may be NULL */
+	int no_proxy;			/* 1: never through a proxy (IMDS is link-local) */
 };
 
 /* One request; everything borrowed. body may be NULL (no body). */

@@ -10,6 +10,8 @@ void imds_init(struct imds *im, const char *base, volatile int *stop)
 {
 	memset(im, 0, sizeof(*im));
 	httpc_init(&im->http, NULL, IMDS_TIMEOUT_MS, IMDS_MAX_BODY, stop);
+	/* IMDS answers on the link only; a proxy from the environment must not see its tokens. */
+	im->http.no_proxy = 1;
 	im->base = base;
 	im->ttl_s = IMDS_TOKEN_TTL_S;
 	im->stop = stop;

@@ -123,7 +123,9 @@ int main(int argc, char **argv)
 	}
 	log_info("main: spot-agent %s starting (server %s, imds %s)", AGENT_VERSION, cfg.server_url, cfg.imds_url);
 	rc = agent_init(&a, &cfg, &main_stop);
-	if (rc != AGENT_EXIT_OK)
+	if (main_stop)
+		rc = AGENT_EXIT_OK;	/* asked to stop while starting: not a failure */
+	if (rc != AGENT_EXIT_OK || main_stop)
 		goto out;
 	/* Register at start; an unreachable server is retried by the loops. */
 	if (agent_register(&a, &fatal) < 0 && fatal) {
