@@ -77,6 +77,27 @@ static const struct {
 	  "Add user" },
 	{ "admin_audit", "Audit log", "\"filter\":{\"actor\":\"" EVIL "\"},\"count\":0,\"has_events\":false,\"events\":[]",
 	  "No events match" },
+	{ "replicas", "Replicas",
+	  "\"status\":\"all\",\"count\":1,\"has_replicas\":true,\"status_options\":[],\"show_client\":true,"
+	  "\"replicas\":[{\"id\":\"r1\",\"agent_id\":\"a1\",\"agent_name\":\"" EVIL "\",\"status\":\"ready\",\"ready\":true,"
+	  "\"can_promote\":true,\"instance_id\":\"i-1\",\"refusal\":\"Not now\"}],\"has_errors\":true,"
+	  "\"errors\":[{\"field\":\"promote-r1\",\"message\":\"Not now\"}]",
+	  "<a href=\"#promote-r1\">Not now</a>" },
+	{ "replicas", "Replicas", "\"status\":\"" EVIL "\",\"count\":0,\"has_replicas\":false,\"replicas\":[],\"status_options\":[]",
+	  "No replicas here" },
+	{ "admin_clients", "Clients",
+	  "\"has_clients\":true,\"clients\":[{\"id\":\"c1\",\"name\":\"" EVIL "\",\"active\":false,\"version\":2}],"
+	  "\"form\":{\"name\":\"" EVIL "\"},\"new_token\":{\"value\":\"tok\",\"client\":\"" EVIL "\"}",
+	  "<code id=\"new-token\">tok</code>" },
+	{ "admin_health", "System health",
+	  "\"status\":\"degraded\",\"database\":{\"status\":\"up\",\"error\":\"" EVIL "\"},\"workers\":{\"requests_total\":3},"
+	  "\"jobs\":[{\"name\":\"snapshots\",\"stale\":true,\"interval_seconds\":86400}]",
+	  "<span class=\"status status-bad\">stale</span>" },
+	{ "admin_jobs", "Jobs",
+	  "\"jobs\":[],\"has_quality\":true,\"quality_days\":14,\"quality\":[{\"date\":\"2026-01-01\",\"buckets\":288,"
+	  "\"percent_text\":\"2.08%\"}],\"has_runs\":true,\"runs\":[{\"job\":\"cleaner\",\"status\":\"failed\","
+	  "\"failed\":true,\"error\":\"" EVIL "\"}]",
+	  "<td class=\"num\">2.08%</td>" },
 	{ "error", "Page not found", "\"heading\":\"Page not found\",\"message\":\"" EVIL "\"", "<h1>Page not found</h1>" },
 };
 
