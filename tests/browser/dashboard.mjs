@@ -1,9 +1,9 @@
 // dashboard.mjs - the dashboard in a real browser (issue 7): Debian's chromium driven by
 // playwright-core. Logs in, checks the overview's numbers and an agent's page, toggles a
-// config and meets the exclusivity refusal, repeats the login and the form with JavaScript
+// config and meets the exclusivity refusal, promotes a replica, repeats the login and the form with JavaScript
 // off, and fails on any console error (a CSP violation is one). Screenshots go to OUT_DIR.
 //
-// Environment: SPOT_URL, LOGIN_EMAIL, LOGIN_PASSWORD, AGENT_ID, EXPECT_SAVINGS, EXPECT_SPOT,
+// Environment: SPOT_URL, LOGIN_EMAIL, LOGIN_PASSWORD, AGENT_ID, REPLICA_ID, EXPECT_SAVINGS, EXPECT_SPOT,
 // EXPECT_ONLINE, EXPECT_POOL, EXPECT_POINTS, OUT_DIR, PLAYWRIGHT_CORE (the module's path).
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -125,6 +125,18 @@ try {
     await page.goto(`${base}${p}`);
     check(`js: ${p}`, (await page.locator('h1').textContent()).trim() === h1);
   }
+  // Promote the ready replica from the replicas page (a form with its CSRF token, no script needed).
+  await page.goto(`${base}/replicas`);
+  check('js: /replicas', (await page.locator('h1').textContent()).trim() === 'Replicas');
+  const row = page.locator('tr', { has: page.locator(`form[action="/replicas/${env('REPLICA_ID')}/promote"]`) });
+  check('js: the ready replica is listed', (await row.count()) === 1);
+  await page.screenshot({ path: path.join(out, 'replicas.png'), fullPage: true });
+  await Promise.all([page.waitForURL(/\/replicas\?promoted=1$/),
+    row.getByRole('button', { name: 'Promote to primary' }).click()]);
+  check('js: replica promoted', (await page.getByText('Replica promoted.').count()) === 1);
+  check('js: the promoted replica has no button any more',
+    (await page.locator(`form[action="/replicas/${env('REPLICA_ID')}/promote"]`).count()) === 0);
+  await page.goto(`${base}/emergencies`);
   const countdown = page.locator('time[data-countdown]').first();
   await page.waitForFunction(() => /s left$/.test(document.querySelector('time[data-countdown]').textContent));
   check('js: the countdown runs', /^(\d+ min )?\d+ s left$/.test(await countdown.textContent()), await countdown.textContent());

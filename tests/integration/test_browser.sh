@@ -1,7 +1,7 @@
 # test_browser.sh - the dashboard in headless Chromium (Debian's package) driven by playwright-core
 # from npm, installed into the build directory (never a browser download): login, overview numbers,
 # an agent page and its chart, a config toggle and its refusal, the same with JavaScript off, no
-# console errors. Screenshots: $SPOT_BUILD_DIR/browser-screenshots/.
+# console errors, promoting a replica. Screenshots: $SPOT_BUILD_DIR/browser-screenshots/.
 . "$(dirname "$0")/harness.sh"
 . "$(dirname "$0")/ui_lib.sh"
 it_env
@@ -28,14 +28,23 @@ sql "INSERT IGNORE INTO pricing_consolidated (id, pool_id, bucket_start, price)
      SELECT UUID(), '$POOL', FROM_UNIXTIME((FLOOR(UNIX_TIMESTAMP() / 3600) - seq) * 3600), 0.0300 + (seq % 5) * 0.0010
      FROM seq_1_to_48"
 sql "UPDATE agents SET notice_status = 'rebalance', notice_deadline = UTC_TIMESTAMP(3) + INTERVAL 10 MINUTE WHERE id = '$AGENT_ID'"
+# A ready replica to promote from the replicas page.
+RI=$(rand_instance_id) RID=$(cat /proc/sys/kernel/random/uuid)
+sql "INSERT INTO instances (id, agent_id, client_id, role, instance_type, region, az, mode)
+     VALUES ('$RI', '$AGENT_ID', '$CLIENT_ID', 'replica', 'r5.large', 'us-east-1', 'us-east-1d', 'spot')"
+sql "INSERT INTO replica_instances (id, agent_id, client_id, instance_id, replica_type, status, instance_type, az,
+     state_transfer_progress, ready_at) VALUES ('$RID', '$AGENT_ID', '$CLIENT_ID', '$RI', 'manual', 'ready', 'r5.large',
+     'us-east-1d', 100, UTC_TIMESTAMP(3))"
 POINTS=$(sql "SELECT COUNT(DISTINCT FLOOR(UNIX_TIMESTAMP(bucket_start) / 3600)) FROM pricing_consolidated
               WHERE pool_id = '$POOL' AND bucket_start >= UTC_TIMESTAMP(3) - INTERVAL 7 DAY")
 
 OUT=$SPOT_BUILD_DIR/browser-screenshots
 mkdir -p "$OUT"
-SPOT_URL=$SPOT_URL LOGIN_EMAIL=$EMAIL LOGIN_PASSWORD=$UI_PASSWORD AGENT_ID=$AGENT_ID \
+SPOT_URL=$SPOT_URL LOGIN_EMAIL=$EMAIL LOGIN_PASSWORD=$UI_PASSWORD AGENT_ID=$AGENT_ID REPLICA_ID=$RID \
   EXPECT_SAVINGS='$1,234.50' EXPECT_SPOT=1 EXPECT_ONLINE=1 EXPECT_POOL=$POOL EXPECT_POINTS=$POINTS OUT_DIR=$OUT \
   PLAYWRIGHT_CORE=$NODE_DIR/node_modules/playwright-core \
   node "$SRC/tests/browser/dashboard.mjs" || fail "the browser run failed (screenshots in $OUT)"
+[ "$(sql "SELECT role FROM instances WHERE id = '$RI'")" = primary ] || fail "the replica promoted in the browser is not the primary"
+[ "$(sql "SELECT COUNT(*) FROM commands WHERE agent_id = '$AGENT_ID' AND type = 'promote'")" = 1 ] || fail "no promote command"
 note "screenshots: $(cd "$OUT" && ls ./*.png | tr '\n' ' ')"
 it_ok
