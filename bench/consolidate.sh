@@ -9,7 +9,7 @@
 # 1. A fresh private stack: `./spot up --dir DIR --port PORT --no-demo` (its spot-consolidate loop is
 #    stopped at once, so only the measured run consolidates), built in a build of its own.
 # 2. P pools, N/P samples each, one a minute, generated in SQL (a recursive CTE numbers table,
-#    INSERT ... SELECT per pool): even minutes from a primary, odd minutes from a replica whose price
+#    INSERT ... SELECT per 1,000 minutes, all pools): even minutes from a primary, odd minutes from a replica whose price
 #    differs by 0.2 % (deduplicated) or, in every 10th 5-minute bucket, by 3 % (averaged); a 20-minute hole every
 #    2,000 minutes (interpolated) and a 60-minute hole every 5,000 (gap left open); received_at is a minute
 #    after observed_at, as when agents report as they observe.
@@ -39,7 +39,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 PER=$((ROWS / POOLS))
-[ "$PER" -ge 100 ] || die "--rows / --pools must give at least 100 samples per pool"
+[ "$PER" -ge 100 ] && [ $((PER / 10)) -ge "$POOLS" ] || die "--rows / --pools must give at least 100 samples per pool, and a tenth of them at least --pools"
 [ -x /usr/bin/time ] || die "/usr/bin/time (GNU time) is needed for the peak RSS"
 [ -n "$PORT" ] || PORT=$(free_port)
 BUILD=$SPOT_BUILD_DIR
@@ -75,14 +75,16 @@ gen() { # gen PER: a fresh set of P pools with PER samples each; prints the seco
        CREATE TABLE bench_nums (k INT NOT NULL PRIMARY KEY) ENGINE=InnoDB;
        SET SESSION max_recursive_iterations = $((per + 10));
        INSERT INTO bench_nums WITH RECURSIVE s (k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM s WHERE k + 1 < $per) SELECT k FROM s;"
-  local i
-  for ((i = 0; i < POOLS; i++)); do
+  # In time order (chunks of 1,000 minutes across all pools): the received_at index then grows at its end.
+  local c
+  for ((c = 0; c < per; c += 1000)); do
     # price: a slow saw between 0.040 and 0.060 per pool; replicas on odd minutes
     dbq "INSERT INTO spot_price_snapshots (id, pool_id, agent_id, instance_id, source_role, price, observed_at, received_at, request_id)
-         SELECT UUID(), 'bench$i.bench-1a', '$AGENT', IF(k % 2 = 0, 'i-bench-primary', 'i-bench-replica'), IF(k % 2 = 0, 'primary', 'replica'),
-                ROUND((0.040 + ((k DIV 60 + $i) % 21) * 0.001) * IF(k % 2 = 0, 1, IF((k DIV 5) % 10 = 3, 1.03, 1.002)), 6),
-                TIMESTAMP('2026-01-01 00:00:00') + INTERVAL k MINUTE, TIMESTAMP('2026-01-01 00:00:00') + INTERVAL k + 1 MINUTE, NULL
-         FROM bench_nums WHERE NOT (k % 2000 BETWEEN 1000 AND 1019) AND NOT (k % 5000 BETWEEN 2500 AND 2559)"
+         SELECT UUID(), CONCAT('bench', p.k, '.bench-1a'), '$AGENT', IF(n.k % 2 = 0, 'i-bench-primary', 'i-bench-replica'), IF(n.k % 2 = 0, 'primary', 'replica'),
+                ROUND((0.040 + ((n.k DIV 60 + p.k) % 21) * 0.001) * IF(n.k % 2 = 0, 1, IF((n.k DIV 5) % 10 = 3, 1.03, 1.002)), 6),
+                TIMESTAMP('2026-01-01 00:00:00') + INTERVAL n.k MINUTE, TIMESTAMP('2026-01-01 00:00:00') + INTERVAL n.k + 1 MINUTE, NULL
+         FROM bench_nums n JOIN bench_nums p ON p.k < $POOLS
+         WHERE n.k >= $c AND n.k < $((c + 1000)) AND NOT (n.k % 2000 BETWEEN 1000 AND 1019) AND NOT (n.k % 5000 BETWEEN 2500 AND 2559)"
   done
   t1=$(date +%s.%N)
   awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }'
