@@ -41,4 +41,28 @@ struct svg_drawn {
 void svg_line_chart(struct strbuf *out, const struct svg_chart *c, const double *x, const double *y, size_t n,
 		    struct svg_drawn *drawn);
 
+#define SVG_MAX_SERIES 4
+
+/* One line of a chart with several; points and y_min/y_max are filled in by svg_lines_chart. */
+struct svg_series {
+	const char *label;     /* in the legend and the line's <title>; escaped */
+	const double *x, *y;   /* as for svg_line_chart */
+	size_t n;
+	size_t points;         /* out: vertices drawn */
+	double y_min, y_max;   /* out: the series' own smallest and largest value (0 when empty) */
+};
+
+/*
+ * Appends a line chart of up to SVG_MAX_SERIES series on shared axes (the
+ * range of all their points). Each line has its own stroke and dash pattern
+ * (the first solid, then dashed, dotted, dash-dot) and, with more than one
+ * series, a legend above the plot names each line with its pattern, so the
+ * lines are told apart without colour. One series draws exactly what
+ * svg_line_chart draws. No point at all draws the axes and "No data". Extra
+ * series are ignored. drawn (may be NULL) holds the shared range and the
+ * total vertex count.
+ */
+void svg_lines_chart(struct strbuf *out, const struct svg_chart *c, struct svg_series *s, size_t nseries,
+		     struct svg_drawn *drawn);
+
 #endif

@@ -1,7 +1,8 @@
 /*
  * test_svg.c - fcgi-app/svg: each chart draws one vertex per data point, the
  * largest value at the top of the plot and the smallest at the bottom, every
- * point inside the plot, a title and labelled axes, and escaped text.
+ * point inside the plot, a title and labelled axes, and escaped text; several
+ * series share the axes, each with its own vertex count, range and legend entry.
  */
 #include "fcgi-app/svg.h"
 #include "common/strbuf.h"
@@ -151,6 +152,114 @@ START_TEST(test_svg_empty_and_escaped)
 }
 END_TEST
 
+/* The k-th polyline (0-based), parsed as parse_points does the first. */
+static int parse_nth(const char *svg, int k, struct parsed *p)
+{
+	const char *s = svg;
+	for (int i = 0; i < k; i++) {
+		s = strstr(s, "<polyline");
+		if (!s)
+			return 0;
+		s += 9;
+	}
+	return parse_points(s, p);
+}
+
+/* Three series of different lengths and ranges on shared axes. */
+START_TEST(test_svg_several_series)
+{
+	enum { NS = 3 };
+	static const size_t counts[NS] = { 168, 120, 24 };
+	static const double base[NS] = { 0.0400, 0.0300, 0.0550 }, step[NS] = { 0.0010, 0.0005, 0.0020 };
+	double *x[NS], *y[NS], lo[NS], hi[NS], glo = INFINITY, ghi = -INFINITY;
+	struct svg_series s[NS];
+	struct svg_chart c = { .id = "m", .title = "Prices", .x_label = "Time (UTC)", .y_label = "USD",
+			       .y_prefix = "$", .y_decimals = 4 };
+	struct svg_drawn d;
+	struct strbuf sb = STRBUF_INIT;
+	struct parsed p;
+	static const char *const labels[NS] = { "m5.large us-east-1a", "m5.large us-east-1b", "m5.large <1c>" };
+
+	for (int k = 0; k < NS; k++) {
+		x[k] = calloc(counts[k], sizeof(double));
+		y[k] = calloc(counts[k], sizeof(double));
+		lo[k] = INFINITY;
+		hi[k] = -INFINITY;
+		for (size_t i = 0; i < counts[k]; i++) {
+			/* All end at the same hour; the shorter ones start later. */
+			x[k][i] = 1700000000.0 + 3600.0 * (double)(168 - counts[k] + i);
+			y[k][i] = base[k] + step[k] * (double)(i % 5);
+			lo[k] = fmin(lo[k], y[k][i]);
+			hi[k] = fmax(hi[k], y[k][i]);
+		}
+		glo = fmin(glo, lo[k]);
+		ghi = fmax(ghi, hi[k]);
+		s[k] = (struct svg_series){ .label = labels[k], .x = x[k], .y = y[k], .n = counts[k] };
+	}
+	svg_lines_chart(&sb, &c, s, NS, &d);
+	ck_assert_uint_eq(d.points, 168 + 120 + 24);
+	ck_assert(fabs(d.y_min - glo) < 1e-12 && fabs(d.y_max - ghi) < 1e-12);
+	/* With a legend row the plot is x 80..700, y 42..230; one unit of price is 188 / (ghi - glo) pixels. */
+	for (int k = 0; k < NS; k++) {
+		double ptop = 42.0 + (ghi - hi[k]) / (ghi - glo) * 188.0, pbot = 42.0 + (ghi - lo[k]) / (ghi - glo) * 188.0;
+		ck_assert_uint_eq(s[k].points, counts[k]);
+		ck_assert(fabs(s[k].y_min - lo[k]) < 1e-12 && fabs(s[k].y_max - hi[k]) < 1e-12);
+		ck_assert(parse_nth(sb.buf, k, &p));
+		ck_assert_uint_eq(p.n, counts[k]);
+		ck_assert(fabs(p.ymin - ptop) < 0.06);
+		ck_assert(fabs(p.ymax - pbot) < 0.06);
+		ck_assert(fabs(p.xmax - 700.0) < 0.06);
+		ck_assert(fabs(p.xmin - (80.0 + 620.0 * (double)(168 - counts[k]) / 167.0)) < 0.06);
+		ck_assert(p.ymin >= 42.0 - 0.06 && p.ymax <= 230.0 + 0.06);
+	}
+	ck_assert(!parse_nth(sb.buf, NS, &p));
+	/* Told apart without colour: a legend naming each line and its pattern, escaped. */
+	ck_assert_ptr_nonnull(strstr(sb.buf, ">m5.large us-east-1a (solid)</text>"));
+	ck_assert_ptr_nonnull(strstr(sb.buf, ">m5.large us-east-1b (dashed)</text>"));
+	ck_assert_ptr_nonnull(strstr(sb.buf, ">m5.large &lt;1c&gt; (dotted)</text>"));
+	ck_assert_ptr_nonnull(strstr(sb.buf, "stroke-dasharray=\"8 4\""));
+	ck_assert_ptr_null(strstr(sb.buf, "<1c>"));
+	for (int k = 0; k < NS; k++) {
+		free(x[k]);
+		free(y[k]);
+	}
+	strbuf_release(&sb);
+}
+END_TEST
+
+/* One series draws what svg_line_chart draws; an empty alternative is skipped; no points at all: "No data". */
+START_TEST(test_svg_series_edge)
+{
+	double x[] = { 1700000000, 1700003600, 1700007200 }, y[] = { 0.05, 0.07, 0.06 };
+	struct svg_chart c = { .id = "o", .title = "t", .y_prefix = "$", .y_decimals = 4 };
+	struct svg_series one = { .label = "t", .x = x, .y = y, .n = 3 }, two[2];
+	struct strbuf a = STRBUF_INIT, b = STRBUF_INIT;
+	struct svg_drawn d;
+	struct parsed p;
+
+	svg_line_chart(&a, &c, x, y, 3, NULL);
+	svg_lines_chart(&b, &c, &one, 1, NULL);
+	ck_assert_str_eq(a.buf, b.buf);
+	ck_assert_ptr_null(strstr(a.buf, "legend"));
+	strbuf_reset(&b);
+	two[0] = one;
+	two[1] = (struct svg_series){ .label = "empty" };
+	svg_lines_chart(&b, &c, two, 2, &d);
+	ck_assert_uint_eq(d.points, 3);
+	ck_assert_uint_eq(two[1].points, 0);
+	ck_assert(parse_nth(b.buf, 0, &p) && p.n == 3);
+	ck_assert(!parse_nth(b.buf, 1, &p));
+	ck_assert_ptr_nonnull(strstr(b.buf, ">empty (dashed)</text>"));
+	strbuf_reset(&b);
+	two[0].n = 0;
+	svg_lines_chart(&b, &c, two, 2, &d);
+	ck_assert_uint_eq(d.points, 0);
+	ck_assert_ptr_nonnull(strstr(b.buf, "No data"));
+	strbuf_release(&a);
+	strbuf_release(&b);
+}
+END_TEST
+
 static Suite *svg_suite(void)
 {
 	Suite *s = suite_create("svg");
@@ -159,6 +268,8 @@ static Suite *svg_suite(void)
 	tcase_add_test(tc, test_svg_tick_labels);
 	tcase_add_test(tc, test_svg_flat_and_single);
 	tcase_add_test(tc, test_svg_empty_and_escaped);
+	tcase_add_test(tc, test_svg_several_series);
+	tcase_add_test(tc, test_svg_series_edge);
 	suite_add_tcase(s, tc);
 	return s;
 }
