@@ -6,9 +6,9 @@ SPOT_PKGS_RUN=(gcc make cmake pkg-config libc6-dev
   libfcgi-dev spawn-fcgi multiwatch
   mariadb-server-core mariadb-client-core libmariadb-dev
   libjson-c-dev libssl-dev openssl libcurl4-openssl-dev libmicrohttpd-dev libxml2-dev libargon2-dev
-  check curl ca-certificates procps passwd)
+  check curl ca-certificates procps passwd awscli)
 # Extra packages for the test suite.
-SPOT_PKGS_TEST=(jq awscli chromium nodejs)
+SPOT_PKGS_TEST=(jq chromium nodejs)
 # Extra packages for benchmarks.
 SPOT_PKGS_BENCH=(wrk)
 

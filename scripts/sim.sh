@@ -7,11 +7,21 @@
 #   stack_sim_status   one status line
 # DIR/sim.env keeps its port and keys across ups (spot.env is rewritten by each up);
 # DIR/log/sim.log is its log, DIR/run/sim-agents/ the agents' config files and logs.
+# Its instance program (SPOT_SIM_AGENT_CMD): the real spot-agent once the demo fleet is wanted
+# (an up without --no-demo; kept by later ups), else spot-sim's stand-in; a running spot-sim
+# with the other program is restarted.
 
 stack_sim_up() {
   [ -x "$BUILD_DIR/spot-sim" ] || { say "warning: $BUILD_DIR/spot-sim is missing; the simulator is not started"; return 0; }
-  local conf=$DIR/sim.env port key secret region
+  local conf=$DIR/sim.env port key secret region agent_cmd old_cmd
   port=$(env_get "$conf" SPOT_SIM_PORT)
+  old_cmd=$(env_get "$conf" SPOT_SIM_AGENT_CMD)
+  agent_cmd=$old_cmd
+  if [ "${NO_DEMO:-1}" = 0 ] && [ -x "$BUILD_DIR/spot-agent" ]; then agent_cmd=$BUILD_DIR/spot-agent; fi
+  if [ "$agent_cmd" != "$old_cmd" ] && pid_alive "$DIR/run/sim.pid" spot-sim; then
+    say "restarting spot-sim: its instances now run ${agent_cmd:-the stand-in agent}"
+    stop_pid "$DIR/run/sim.pid" spot-sim 20
+  fi
   key=$(env_get "$conf" SPOT_SIM_ACCESS_KEY_ID)
   secret=$(env_get "$conf" SPOT_SIM_SECRET_ACCESS_KEY)
   region=$(env_get "$conf" SPOT_SIM_REGION)
@@ -30,6 +40,7 @@ stack_sim_up() {
       echo "SPOT_SIM_ACCESS_KEY_ID='$key'"
       echo "SPOT_SIM_SECRET_ACCESS_KEY='$secret'"
       echo "SPOT_SIM_AGENT_DIR='$DIR/run/sim-agents'"
+      [ -z "$agent_cmd" ] || echo "SPOT_SIM_AGENT_CMD='$agent_cmd'"
     } > "$conf.tmp" && mv -f "$conf.tmp" "$conf"
   )
   {
@@ -43,7 +54,10 @@ stack_sim_up() {
     say "spot-sim already runs (pid $(cat "$DIR/run/sim.pid"))"
     return 0
   fi
-  setsid "$BUILD_DIR/spot-sim" --config "$conf" </dev/null >>"$DIR/log/sim.log" 2>&1 &
+  # The agents inherit spot-sim's environment, and SPOT_*/AWS_* there would override their user data.
+  setsid env -u SPOT_URL -u SPOT_CLIENT_TOKEN -u SPOT_TOKEN -u SPOT_LOGICAL_ID -u SPOT_CA_FILE -u SPOT_SPOOL_DIR \
+    -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN -u AWS_DEFAULT_REGION \
+    "$BUILD_DIR/spot-sim" --config "$conf" </dev/null >>"$DIR/log/sim.log" 2>&1 &
   echo $! > "$DIR/run/sim.pid"
   wait_for "spot-sim" 20 curl -sf --max-time 2 "http://127.0.0.1:$port/_sim/clock" \
     || die "spot-sim did not start; see $DIR/log/sim.log"

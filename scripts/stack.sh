@@ -268,6 +268,7 @@ spot_up() {
   stack_nginx
   wait_for "/health" 30 stack_health || die "https://127.0.0.1:$PORT/health does not answer; see $DIR/log/"
   stack_sim_up
+  [ "$NO_DEMO" = 1 ] || stack_demo_up
   [ $new_token -eq 1 ] && say "created an admin token (first start)"
   cat <<MSG
 
@@ -315,6 +316,7 @@ spot_status() {
   status_line "$DIR/run/nginx.master.pid" nginx nginx "https://127.0.0.1:$port"
   stack_jobs_status
   stack_sim_status
+  stack_demo_status
   if [ -n "$port" ] && stack_health; then
     echo "health     ok       https://127.0.0.1:$port/health answers 200"
   else

@@ -1,0 +1,70 @@
+# test_demo.sh - the demo fleet: `./spot up` without --no-demo, in a stack of its own, brings up a
+# demo client whose 5 agents (the real spot-agent, run by spot-sim) come online and report prices;
+# a second `up` reuses the client and launches nothing more; `./spot down` stops every process of
+# that stack, the agents included.
+. "$(dirname "$0")/harness.sh"
+it_env
+chmod 755 "$IT_TMP"   # the stack's users (mariadbd, workers) must reach DIR
+D=$IT_TMP/demo
+port=
+for _ in $(seq 1 50); do
+  p=$((20000 + RANDOM % 30000))
+  (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { port=$p; break; }
+done
+[ -n "$port" ] || fail "no free port"
+# it_env exported the shared stack's settings; the programs of this stack would read them first.
+mapfile -t shared < <(sed -n "s/^\(SPOT_[A-Z0-9_]*\)=.*/\1/p" "$IT_DIR/spot.env" | sort -u)
+unset "${shared[@]}"
+trap '"$SRC/spot" down --dir "$D" >/dev/null 2>&1 || true; rm -rf "$IT_TMP"' EXIT
+
+out=$("$SRC/spot" up --dir "$D" --port "$port" --workers 2 2>&1) || fail "up failed: $(tail -n 20 <<<"$out")"
+val() { sed -n "s/^$1='\(.*\)'\$/\1/p" "$D/spot.env" | tail -n 1; }
+cid=$(val SPOT_DEMO_CLIENT_ID) ctok=$(val SPOT_DEMO_CLIENT_TOKEN)
+{ [ -n "$cid" ] && [ -n "$ctok" ]; } || fail "spot.env lacks SPOT_DEMO_CLIENT_ID/TOKEN: $(grep "^spot:" <<<"$out" | tail -n 8)"
+dsql() { mariadb --socket="$D/run/db/mysqld.sock" -u "$(id -un)" -N -B spot -e "$1"; }
+[ "$(dsql "SELECT COUNT(*) FROM clients WHERE id='$cid'")" = 1 ] || fail "no demo client row $cid"
+
+online() { dsql "SELECT COUNT(*) FROM agents WHERE client_id='$cid' AND status='online' AND logical_agent_id LIKE 'demo-%'"; }
+priced() { dsql "SELECT COUNT(DISTINCT s.agent_id) FROM spot_price_snapshots s JOIN agents a ON a.id = s.agent_id WHERE a.client_id='$cid'"; }
+fleet_live() { [ "$(online)" = 5 ] && [ "$(priced)" = 5 ]; }
+t0=$(date +%s)
+poll 90 fleet_live || fail "after 90 s: $(online) agents online, $(priced) with prices; agent logs: $(tail -q -n 2 "$D"/run/sim-agents/*.log 2>/dev/null | tr '\n' '|')"
+note "5 demo agents online with prices after $(( $(date +%s) - t0 )) s"
+"$SRC/spot" status --dir "$D" > "$IT_TMP/status" || true
+grep -q '^demo .*5/5' "$IT_TMP/status" || fail "status does not show the fleet: $(cat "$IT_TMP/status")"
+
+# A second up: same client, still exactly 5 demo instances.
+out=$("$SRC/spot" up --dir "$D" 2>&1) || fail "second up failed: $(tail -n 20 <<<"$out")"
+{ [ "$(val SPOT_DEMO_CLIENT_ID)" = "$cid" ] && [ "$(val SPOT_DEMO_CLIENT_TOKEN)" = "$ctok" ]; } || fail "second up changed the demo client"
+[ "$(dsql "SELECT COUNT(*) FROM clients WHERE email='demo@spot.local'")" = 1 ] || fail "second up made another demo client"
+simport=$(sed -n "s/^SPOT_SIM_PORT='\(.*\)'\$/\1/p" "$D/sim.env")
+instances() { curl -sf --max-time 10 "http://127.0.0.1:$simport/_sim/instances"; }
+n=$(instances | jq '[.[] | select(.state == "pending" or .state == "running")] | length') || fail "sim instances"
+[ "$n" = 5 ] || fail "after the second up: $n instances, not 5"
+[ "$(dsql "SELECT COUNT(DISTINCT logical_agent_id) FROM agents WHERE client_id='$cid'")" = 5 ] || fail "more than 5 logical agents"
+
+# down stops the stack's processes, their children and the agents.
+pids=()
+for f in "$D"/run/*.pid; do
+  [ -s "$f" ] || continue
+  pid=$(cat "$f")
+  pids+=("$pid")
+  mapfile -t kids < <(ps -o pid= --ppid "$pid" 2>/dev/null | tr -d ' ' || true)
+  pids+=("${kids[@]}")
+done
+mapfile -t agents < <(instances | jq -r '.[] | .agent_pid // empty')
+[ "${#agents[@]}" -ge 5 ] || fail "spot-sim lists ${#agents[@]} agent pids"
+for p in "${agents[@]}"; do
+  { [ -d "/proc/$p" ] && tr '\0' ' ' < "/proc/$p/cmdline" | grep -q spot-agent; } || fail "agent pid $p is not a running spot-agent"
+done
+pids+=("${agents[@]}")
+"$SRC/spot" down --dir "$D" >/dev/null 2>&1 || fail "down failed"
+left=()
+for p in "${pids[@]}"; do
+  if [ -d "/proc/$p" ] && [ "$(awk '{print $3}' "/proc/$p/stat" 2>/dev/null)" != Z ]; then
+    left+=("$p:$(tr '\0' ' ' < "/proc/$p/cmdline")")
+  fi
+done
+[ ${#left[@]} -eq 0 ] || fail "still running after down: ${left[*]}"
+note "down stopped ${#pids[@]} processes, ${#agents[@]} agents among them"
+it_ok
