@@ -24,7 +24,8 @@ stack_jobs_up() {
     fi
     touch "$DIR/log/job-$n.log"
     chown "$RUN_USER:$RUN_GROUP" "$DIR/log/job-$n.log" 2>/dev/null || true
-    setsid "${ids[@]}" "$BUILD_DIR/spot-$n" --config "$ENV_FILE" </dev/null >>"$DIR/log/job-$n.log" 2>&1 &
+    daemon_env
+    setsid "${DAEMON_ENV[@]}" "${ids[@]}" "$BUILD_DIR/spot-$n" --config "$ENV_FILE" </dev/null >>"$DIR/log/job-$n.log" 2>&1 &
     echo $! > "$pidf"
     say "started spot-$n (pid $!)"
   done

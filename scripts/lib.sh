@@ -82,3 +82,15 @@ wait_for() {
   done
   return 1
 }
+
+# daemon_env: an `env` command line that clears every SPOT_* and AWS_* variable
+# of the caller. Daemons read their settings from DIR/spot.env (--config), and
+# the environment wins over that file: a shell with another stack's spot.env
+# exported must not leak into this stack's processes.
+daemon_env() {
+  local v
+  DAEMON_ENV=(env)
+  for v in $(compgen -e); do
+    case $v in SPOT_*|AWS_*) DAEMON_ENV+=(-u "$v") ;; esac
+  done
+}

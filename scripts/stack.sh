@@ -168,7 +168,8 @@ stack_pool() {
   [ "$(id -u)" -eq 0 ] && ids=(-u "$RUN_USER" -g "$RUN_GROUP" -U "$RUN_USER" -G "$SOCK_GROUP")
   # spawn-fcgi binds the socket and execs multiwatch (-n: no fork, so $! is the
   # supervisor), which forks WORKERS workers and respawns any that die.
-  setsid spawn-fcgi -n -s "$pool/fcgi.sock" -M 0660 "${ids[@]}" -- \
+  daemon_env
+  setsid "${DAEMON_ENV[@]}" spawn-fcgi -n -s "$pool/fcgi.sock" -M 0660 "${ids[@]}" -- \
     /usr/bin/multiwatch -f "$WORKERS" -- "$BUILD_DIR/spot-fcgi" --config "$ENV_FILE" \
     </dev/null >>"$DIR/log/pool.log" 2>&1 &
   echo $! > "$DIR/run/pool.pid"
@@ -211,7 +212,8 @@ stack_nginx() {
 stack_admin_login() {
   local pw=$DIR/run/admin-password.tmp
   ( umask 077; printf '%s\n' "$ADMIN_PASSWORD" > "$pw" )
-  if ! "$BUILD_DIR/spot-user" --config "$ENV_FILE" create --email "$ADMIN_EMAIL" --role admin \
+  daemon_env
+  if ! "${DAEMON_ENV[@]}" "$BUILD_DIR/spot-user" --config "$ENV_FILE" create --email "$ADMIN_EMAIL" --role admin \
       --password-file "$pw" >>"$DIR/log/migrate.log" 2>&1; then
     rm -f "$pw"
     die "could not create the admin login; see $DIR/log/migrate.log"
@@ -259,7 +261,8 @@ spot_up() {
   [ -n "$ADMIN_PASSWORD" ] || ADMIN_PASSWORD=$(rand_hex 12)
   stack_write_env
   stack_mariadb
-  "$BUILD_DIR/spot-migrate" --config "$ENV_FILE" --wait 60 2>>"$DIR/log/migrate.log" \
+  daemon_env
+  "${DAEMON_ENV[@]}" "$BUILD_DIR/spot-migrate" --config "$ENV_FILE" --wait 60 2>>"$DIR/log/migrate.log" \
     || { tail -n 5 "$DIR/log/migrate.log" >&2; die "migrations failed; see $DIR/log/migrate.log"; }
   stack_admin_login
   stack_tls
