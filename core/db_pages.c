@@ -67,11 +67,21 @@ static const char *const db_pages_sql[] = {
 	"ORDER BY e.created_at DESC LIMIT ?",
 	"SELECT id FROM spot_pools WHERE region = ? AND is_active AND id <> ? "
 	"ORDER BY instance_type <> ?, instance_type, az LIMIT 100",
+	"SELECT id, az FROM spot_pools WHERE region = ? AND instance_type = ? AND az <> ? AND id <> ? AND is_active "
+	"ORDER BY az, id LIMIT ?",
+	"SELECT id, instance_id, replica_type, status, pool_id, state_transfer_progress, error, "
+	DB_RFC3339("created_at") ", FLOOR(UNIX_TIMESTAMP(created_at)) FROM replica_instances WHERE agent_id = ? AND "
+	SCOPE("client_id") " ORDER BY status IN ('launching', 'syncing', 'ready') DESC, created_at DESC, id LIMIT ?",
+	"SELECT " DB_RFC3339("decided_at") ", FLOOR(UNIX_TIMESTAMP(decided_at)), decision_mode, decision, "
+	"current_pool_id, target_mode, target_pool_id, expected_savings, risk_score, confidence, reason, executed, "
+	"suppressed_reason FROM ml_decisions WHERE agent_id = ? AND " SCOPE("client_id")
+	" ORDER BY decided_at DESC, id LIMIT ?",
 };
 enum { SQL_SAVINGS, SQL_MODES, SQL_STATUS, SQL_EMERGENCIES, SQL_SWITCHES, SQL_AGENTS, SQL_AGENT, SQL_PRICES,
        SQL_POOL_LATEST, SQL_HISTORY_CONS, SQL_HISTORY_SNAP,
        SQL_SWITCHES_SINCE, SQL_SAVINGS_DAILY, SQL_INTERRUPTIONS,
-       SQL_INSTANCES, SQL_NOTIFICATIONS, SQL_NOTIFICATION_READ, SQL_NOTIFICATION_MINE, SQL_AUDIT, SQL_POOLS };
+       SQL_INSTANCES, SQL_NOTIFICATIONS, SQL_NOTIFICATION_READ, SQL_NOTIFICATION_MINE, SQL_AUDIT, SQL_POOLS,
+       SQL_ALTERNATIVES, SQL_AGENT_REPLICAS, SQL_DECISIONS };
 
 static int db_pages_scoped(struct db *db, struct arena *a, int which, const char *client_id, struct db_rows *out)
 {
@@ -198,4 +208,26 @@ int db_pages_pools(struct db *db, struct arena *a, const char *region, const cha
 {
 	struct db_param p[] = { DBP_STR(region), DBP_STR(exclude ? exclude : ""), DBP_STR(type ? type : "") };
 	return db_query(db, a, db_pages_sql[SQL_POOLS], p, 3, out);
+}
+
+int db_pages_alternatives(struct db *db, struct arena *a, const char *region, const char *type, const char *az,
+			  const char *exclude, long limit, struct db_rows *out)
+{
+	struct db_param p[] = { DBP_STR(region), DBP_STR(type), DBP_STR(az ? az : ""), DBP_STR(exclude ? exclude : ""),
+				DBP_INT(limit) };
+	return db_query(db, a, db_pages_sql[SQL_ALTERNATIVES], p, 5, out);
+}
+
+int db_pages_agent_replicas(struct db *db, struct arena *a, const char *client_id, const char *agent_id, long limit,
+			    struct db_rows *out)
+{
+	struct db_param p[] = { DBP_STR(agent_id), DBP_STR(client_id), DBP_STR(client_id), DBP_INT(limit) };
+	return db_query(db, a, db_pages_sql[SQL_AGENT_REPLICAS], p, 4, out);
+}
+
+int db_pages_decisions(struct db *db, struct arena *a, const char *client_id, const char *agent_id, long limit,
+		       struct db_rows *out)
+{
+	struct db_param p[] = { DBP_STR(agent_id), DBP_STR(client_id), DBP_STR(client_id), DBP_INT(limit) };
+	return db_query(db, a, db_pages_sql[SQL_DECISIONS], p, 4, out);
 }

@@ -89,4 +89,24 @@ int db_pages_audit(struct db *db, struct arena *a, const struct db_pages_audit_f
 int db_pages_pools(struct db *db, struct arena *a, const char *region, const char *type, const char *exclude,
 		   struct db_rows *out);
 
+/*
+ * The alternatives to a pool: active pools of the same type in the region's other zones (not az, not
+ * exclude), by zone: id, az. At most limit.
+ */
+int db_pages_alternatives(struct db *db, struct arena *a, const char *region, const char *type, const char *az,
+			  const char *exclude, long limit, struct db_rows *out);
+/*
+ * An agent's replicas, live ones (launching, syncing, ready) first then newest: id, instance_id, replica_type,
+ * status, pool_id, state_transfer_progress, error, created_at (RFC 3339), (epoch s). At most limit.
+ */
+int db_pages_agent_replicas(struct db *db, struct arena *a, const char *client_id, const char *agent_id, long limit,
+			    struct db_rows *out);
+/*
+ * An agent's latest decisions of the decision engine (ml_decisions), newest first: decided_at (RFC 3339),
+ * (epoch s), decision_mode, decision, current_pool_id, target_mode, target_pool_id, expected_savings,
+ * risk_score, confidence, reason, executed, suppressed_reason. At most limit.
+ */
+int db_pages_decisions(struct db *db, struct arena *a, const char *client_id, const char *agent_id, long limit,
+		       struct db_rows *out);
+
 #endif

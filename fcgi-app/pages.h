@@ -55,6 +55,12 @@ void pages_overview(struct app *app, struct request *req, struct response *res);
 void pages_agents(struct app *app, struct request *req, struct response *res);
 void pages_agent(struct app *app, struct request *req, struct response *res);
 void pages_agent_config(struct app *app, struct request *req, struct response *res);
+/*
+ * The agent page of agent_id with a promote refusal (409) beside replica_id's button and in the error
+ * summary: the answer of POST /replicas/{id}/promote sent from the agent page (return_to=agent).
+ */
+void pages_agent_promote_refused(struct app *app, struct request *req, struct response *res, const char *agent_id,
+				 const char *replica_id, const char *message);
 /* POST /agents/{id}/switch: target = "ondemand" (same type and zone) or a spot pool id. */
 void pages_agent_switch(struct app *app, struct request *req, struct response *res);
 void pages_switches(struct app *app, struct request *req, struct response *res);

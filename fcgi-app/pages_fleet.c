@@ -8,6 +8,8 @@
 #include "core/awsnames.h"
 #include "core/switches.h"
 #include "core/db_pages.h"
+#include "core/db_risk.h"
+#include "core/risk.h"
 #include "common/arena.h"
 #include "common/strbuf.h"
 #include "common/timeutil.h"
@@ -19,6 +21,9 @@
 
 #define PAGES_PRICE_DAYS 7
 #define PAGES_RECENT_SWITCHES 10
+#define PAGES_ALTERNATIVES 3       /* other zones' pools of the same type on the chart */
+#define PAGES_AGENT_REPLICAS 10
+#define PAGES_AGENT_DECISIONS 5
 
 static struct json_object *pages_str(const char *s)
 {
@@ -208,6 +213,248 @@ struct pages_form {
 	const char *wait, *version;
 };
 
+/* "$0.0123" into buf. */
+static void pages_price_text(double v, char *buf, size_t size)
+{
+	snprintf(buf, size, "$%.4f", v);
+}
+
+/* The word for a pool risk score: below the rebalance threshold low, from the flagged floor high. */
+static const char *pages_risk_word(double score)
+{
+	if (score < RISK_REBALANCE_THRESHOLD)
+		return "low";
+	if (score < RISK_FLAGGED_FLOOR)
+		return "medium";
+	return "high";
+}
+
+/*
+ * chart: the svg of the pool's hourly prices (hist, already read) and those of up to PAGES_ALTERNATIVES
+ * pools of the same type in the region's other zones, each a labelled series; series[] {label, source,
+ * points}; rows[] {hour, cells[] {price}} over every hour of any series (a cell is "no data" where that
+ * pool has none). 0, or -1 on a database error.
+ */
+static int pages_agent_chart(struct app *app, struct request *req, struct json_object *v, const char *pool,
+			     const struct db_rows *hist, const char *source, const char *region, const char *type,
+			     const char *az)
+{
+	struct db_rows alt, h[1 + PAGES_ALTERNATIVES];
+	struct svg_series s[1 + PAGES_ALTERNATIVES];
+	const char *src[1 + PAGES_ALTERNATIVES], *ids[1 + PAGES_ALTERNATIVES];
+	size_t ns = 1, at[1 + PAGES_ALTERNATIVES] = { 0 }, total = 0;
+	struct json_object *f, *series, *rows;
+	struct strbuf svg = STRBUF_INIT;
+	struct svg_drawn drawn;
+	char *title;
+
+	h[0] = *hist;
+	src[0] = source;
+	ids[0] = pool;
+	alt.nrows = 0;
+	if (region && type && db_pages_alternatives(&app->db, req->arena, region, type, az, pool, PAGES_ALTERNATIVES,
+						    &alt) < 0)
+		return -1;
+	for (size_t i = 0; i < alt.nrows && ns < 1 + PAGES_ALTERNATIVES; i++, ns++) {
+		ids[ns] = pages_cell(&alt, i, 0);
+		if (db_pages_pool_history(&app->db, req->arena, ids[ns], PAGES_PRICE_DAYS, &h[ns], &src[ns]) < 0)
+			return -1;
+	}
+	series = json_object_new_array();
+	for (size_t k = 0; k < ns; k++) {
+		size_t n = h[k].nrows;
+		double *x = arena_calloc(req->arena, n ? n : 1, sizeof(double));
+		double *y = arena_calloc(req->arena, n ? n : 1, sizeof(double));
+		struct json_object *o = json_object_new_object();
+		for (size_t i = 0; i < n; i++) {
+			x[i] = strtod(pages_cell(&h[k], i, 0), NULL);
+			y[i] = strtod(pages_cell(&h[k], i, 1), NULL);
+		}
+		s[k] = (struct svg_series){ .label = k ? ids[k] : arena_printf(req->arena, "%s (current)", pool),
+					    .x = x, .y = y, .n = n };
+		total += n;
+		json_object_object_add(o, "pool", json_object_new_string(ids[k]));
+		json_object_object_add(o, "current", json_object_new_boolean(k == 0));
+		json_object_object_add(o, "source", json_object_new_string(n ? src[k] : "no prices"));
+		json_object_object_add(o, "points", json_object_new_int((int)n));
+		json_object_array_add(series, o);
+	}
+	title = arena_printf(req->arena, "Spot price of %s%s over the last %d days", pool,
+			     ns > 1 ? " and its alternatives" : "", PAGES_PRICE_DAYS);
+	{
+		struct svg_chart c = { .id = "price-chart", .title = title,
+				       .desc = "Hourly mean spot price of the agent's pool and of the same type in the "
+					       "region's other zones; the same figures are in the table below.",
+				       .x_label = "Time (UTC)", .y_label = "Price (USD per hour)", .y_prefix = "$",
+				       .y_decimals = 4 };
+		svg_lines_chart(&svg, &c, s, ns, &drawn);
+	}
+	for (size_t k = 0; k < ns; k++) {
+		struct json_object *o = json_object_array_get_idx(series, k);
+		json_object_object_add(o, "pattern", json_object_new_string(k == 0 ? "solid" : k == 1 ? "dashed" :
+									     k == 2 ? "dotted" : "dash-dot"));
+		if (s[k].points) {
+			char lo[32], hi[32];
+			pages_price_text(s[k].y_min, lo, sizeof(lo));
+			pages_price_text(s[k].y_max, hi, sizeof(hi));
+			json_object_object_add(o, "min", json_object_new_string(lo));
+			json_object_object_add(o, "max", json_object_new_string(hi));
+		}
+	}
+	/* The table: one row per hour present in any series, oldest first (each series is ascending). */
+	rows = json_object_new_array();
+	for (;;) {
+		double next = 0;
+		int have = 0;
+		struct json_object *row, *cells;
+		char iso[32];
+		for (size_t k = 0; k < ns; k++)
+			if (at[k] < s[k].n && (!have || s[k].x[at[k]] < next)) {
+				next = s[k].x[at[k]];
+				have = 1;
+			}
+		if (!have)
+			break;
+		row = json_object_new_object();
+		cells = json_object_new_array();
+		time_format_rfc3339((int64_t)next * 1000, iso, sizeof(iso));
+		json_object_object_add(row, "hour", json_object_new_string(iso));
+		for (size_t k = 0; k < ns; k++) {
+			struct json_object *cell = json_object_new_object();
+			if (at[k] < s[k].n && s[k].x[at[k]] == next) {
+				char price[32];
+				pages_price_text(s[k].y[at[k]], price, sizeof(price));
+				json_object_object_add(cell, "text", json_object_new_string(price));
+				json_object_object_add(cell, "value", json_object_new_double(s[k].y[at[k]]));
+				at[k]++;
+			} else {
+				/* Every cell says something: a missing key would resolve in an outer context. */
+				json_object_object_add(cell, "text", json_object_new_string("no data"));
+				json_object_object_add(cell, "value", NULL);
+			}
+			json_object_array_add(cells, cell);
+		}
+		json_object_object_add(row, "cells", cells);
+		json_object_array_add(rows, row);
+	}
+	f = json_object_new_object();
+	json_object_object_add(f, "title", json_object_new_string(title));
+	json_object_object_add(f, "svg", json_object_new_string(svg.buf));
+	json_object_object_add(f, "points", json_object_new_int((int)drawn.points));
+	json_object_object_add(f, "source", pages_str(source));
+	json_object_object_add(f, "series", series);
+	json_object_object_add(f, "has_alternatives", json_object_new_boolean(ns > 1));
+	json_object_object_add(f, "rows", rows);
+	json_object_object_add(f, "has_rows", json_object_new_boolean(total > 0));
+	json_object_object_add(v, "chart", f);
+	strbuf_release(&svg);
+	return 0;
+}
+
+/* risk (pool's score and word), replicas[] and decisions[] of the agent page. 0, or -1 on a database error. */
+static int pages_agent_extras(struct app *app, struct request *req, struct json_object *v, const char *id,
+			      const char *pool, int64_t now)
+{
+	struct db_rows rep, dec;
+	struct json_object *list;
+
+	if (pool) {
+		struct risk_inputs in;
+		struct risk_breakdown b;
+		struct json_object *o = json_object_new_object();
+		char buf[16];
+		if (db_risk_inputs(&app->db, req->arena, pool, &in) < 0) {
+			json_object_put(o);
+			return -1;
+		}
+		risk_pool_breakdown(&in, &b);
+		snprintf(buf, sizeof(buf), "%.2f", b.score);
+		json_object_object_add(o, "score", json_object_new_string(buf));
+		json_object_object_add(o, "value", json_object_new_double(b.score));
+		json_object_object_add(o, "word", json_object_new_string(pages_risk_word(b.score)));
+		json_object_object_add(o, "high", json_object_new_boolean(b.score >= RISK_FLAGGED_FLOOR));
+		json_object_object_add(o, "interruptions_7d", json_object_new_int(in.interruptions_7d));
+		json_object_object_add(o, "flagged", json_object_new_boolean(in.flagged));
+		snprintf(buf, sizeof(buf), "%.2f", b.interruption);
+		json_object_object_add(o, "interruption", json_object_new_string(buf));
+		snprintf(buf, sizeof(buf), "%.2f", b.age);
+		json_object_object_add(o, "age", json_object_new_string(buf));
+		snprintf(buf, sizeof(buf), "%.2f", b.volatility);
+		json_object_object_add(o, "volatility", json_object_new_string(buf));
+		json_object_object_add(v, "risk", o);
+	} else {
+		json_object_object_add(v, "risk", NULL);
+	}
+
+	if (db_pages_agent_replicas(&app->db, req->arena, pages_scope(req), id, PAGES_AGENT_REPLICAS, &rep) < 0)
+		return -1;
+	list = json_object_new_array();
+	for (size_t i = 0; i < rep.nrows; i++) {
+		struct json_object *o = json_object_new_object();
+		const char *st = pages_cell(&rep, i, 3), *inst = pages_cell(&rep, i, 1);
+		char pct[16];
+		snprintf(pct, sizeof(pct), "%.0f%%", strtod(pages_cell(&rep, i, 5) ? pages_cell(&rep, i, 5) : "0", NULL));
+		json_object_object_add(o, "id", pages_str(pages_cell(&rep, i, 0)));
+		json_object_object_add(o, "instance_id", pages_str(inst));
+		json_object_object_add(o, "type", pages_str(pages_cell(&rep, i, 2)));
+		json_object_object_add(o, "status", pages_str(st));
+		json_object_object_add(o, "pool", pages_str(pages_cell(&rep, i, 4)));
+		json_object_object_add(o, "progress", json_object_new_string(pct));
+		json_object_object_add(o, "error_text", pages_str(pages_cell(&rep, i, 6)));
+		pages_add_time(o, "created", pages_cell(&rep, i, 7), pages_cell(&rep, i, 8), now);
+		json_object_object_add(o, "ready", json_object_new_boolean(!strcmp(st, "ready")));
+		json_object_object_add(o, "can_promote", json_object_new_boolean(!strcmp(st, "ready") && inst));
+		json_object_array_add(list, o);
+	}
+	json_object_object_add(v, "replicas", list);
+	json_object_object_add(v, "has_replicas", json_object_new_boolean(rep.nrows > 0));
+
+	if (db_pages_decisions(&app->db, req->arena, pages_scope(req), id, PAGES_AGENT_DECISIONS, &dec) < 0)
+		return -1;
+	list = json_object_new_array();
+	for (size_t i = 0; i < dec.nrows; i++) {
+		struct json_object *o = json_object_new_object();
+		const char *save = pages_cell(&dec, i, 7), *risk = pages_cell(&dec, i, 8), *conf = pages_cell(&dec, i, 9);
+		const char *target = pages_cell(&dec, i, 6);
+		char buf[32];
+		pages_add_time(o, "at", pages_cell(&dec, i, 0), pages_cell(&dec, i, 1), now);
+		json_object_object_add(o, "mode", pages_str(pages_cell(&dec, i, 2)));
+		json_object_object_add(o, "decision", pages_str(pages_cell(&dec, i, 3)));
+		json_object_object_add(o, "from_pool", pages_str(pages_cell(&dec, i, 4)));
+		/* Every key is set (a missing one would resolve in an outer context, e.g. the page's risk). */
+		if (target)
+			json_object_object_add(o, "target", pages_str(target));
+		else
+			json_object_object_add(o, "target", json_object_new_string(
+				pages_cell(&dec, i, 5) ? pages_mode_word(pages_cell(&dec, i, 5)) : "stay where it is"));
+		if (save)
+			pages_price_text(strtod(save, NULL), buf, sizeof(buf));
+		else
+			snprintf(buf, sizeof(buf), "not given");
+		json_object_object_add(o, "savings", json_object_new_string(buf));
+		if (risk) {
+			double rv = strtod(risk, NULL);
+			snprintf(buf, sizeof(buf), "%.2f (%s)", rv, pages_risk_word(rv));
+		} else {
+			snprintf(buf, sizeof(buf), "not given");
+		}
+		json_object_object_add(o, "risk_text", json_object_new_string(buf));
+		if (conf)
+			snprintf(buf, sizeof(buf), "%.0f%%", strtod(conf, NULL) * 100.0);
+		else
+			snprintf(buf, sizeof(buf), "not given");
+		json_object_object_add(o, "confidence", json_object_new_string(buf));
+		json_object_object_add(o, "reason", json_object_new_string(pages_cell(&dec, i, 10) ? pages_cell(&dec, i, 10) : ""));
+		json_object_object_add(o, "executed", json_object_new_boolean(!strcmp(pages_cell(&dec, i, 11), "1")));
+		json_object_object_add(o, "suppressed",
+				       json_object_new_string(pages_cell(&dec, i, 12) ? pages_cell(&dec, i, 12) : ""));
+		json_object_array_add(list, o);
+	}
+	json_object_object_add(v, "decisions", list);
+	json_object_object_add(v, "has_decisions", json_object_new_boolean(dec.nrows > 0));
+	return 0;
+}
+
 /*
  * The agent page's view model, or NULL with the response written (404 for
  * an absent or foreign agent, a database error). form NULL: the stored config.
@@ -216,10 +463,9 @@ static struct json_object *pages_agent_view(struct app *app, struct request *req
 					     const char *id, const struct pages_form *form)
 {
 	struct db_rows r, pr, latest, hist;
-	struct json_object *v, *a, *f, *table;
+	struct json_object *v, *a, *f;
 	int64_t now = time_now_ms() / 1000;
 	const char *pool, *source = NULL;
-	struct strbuf svg = STRBUF_INIT;
 
 	if (!uuid_valid(id)) {
 		pages_error(app, req, res, 404, "There is no such agent.");
@@ -282,45 +528,22 @@ static struct json_object *pages_agent_view(struct app *app, struct request *req
 		json_object_object_add(f, "observed_at", pages_str(pages_cell(&latest, 0, 1)));
 	json_object_object_add(v, "price", f);
 
-	/* The pool's 7-day chart and its figures. */
-	table = json_object_new_array();
+	/* The 7-day chart of the pool and its alternatives, and the figures. */
 	if (pool) {
-		size_t n = hist.nrows;
-		double *x = arena_calloc(req->arena, n ? n : 1, sizeof(double));
-		double *y = arena_calloc(req->arena, n ? n : 1, sizeof(double));
-		char *title = arena_printf(req->arena, "Spot price of %s over the last %d days", pool,
-					   PAGES_PRICE_DAYS);
-		struct svg_chart c = { .id = "price-chart", .title = title,
-				       .desc = "Hourly mean spot price; the same figures are in the table below.",
-				       .x_label = "Time (UTC)", .y_label = "Price (USD per hour)", .y_prefix = "$",
-				       .y_decimals = 4 };
-		struct svg_drawn drawn;
-		for (size_t i = 0; i < n; i++) {
-			struct json_object *row = json_object_new_object();
-			char iso[32], price[32];
-			x[i] = strtod(pages_cell(&hist, i, 0), NULL);
-			y[i] = strtod(pages_cell(&hist, i, 1), NULL);
-			time_format_rfc3339((int64_t)x[i] * 1000, iso, sizeof(iso));
-			snprintf(price, sizeof(price), "$%.4f", y[i]);
-			json_object_object_add(row, "hour", json_object_new_string(iso));
-			json_object_object_add(row, "price", json_object_new_string(price));
-			json_object_object_add(row, "value", json_object_new_double(y[i]));
-			json_object_array_add(table, row);
+		if (pages_agent_chart(app, req, v, pool, &hist, source, pages_cell(&r, 0, 10), pages_cell(&r, 0, 9),
+				      pages_cell(&r, 0, 11)) < 0) {
+			json_object_put(v);
+			app_db_error(app, res, "pages_agent");
+			return NULL;
 		}
-		svg_line_chart(&svg, &c, x, y, n, &drawn);
-		f = json_object_new_object();
-		json_object_object_add(f, "title", json_object_new_string(title));
-		json_object_object_add(f, "svg", json_object_new_string(svg.buf));
-		json_object_object_add(f, "points", json_object_new_int((int)drawn.points));
-		json_object_object_add(f, "source", pages_str(source));
-		json_object_object_add(f, "rows", table);
-		json_object_object_add(f, "has_rows", json_object_new_boolean(n > 0));
-		json_object_object_add(v, "chart", f);
 	} else {
-		json_object_put(table);
 		json_object_object_add(v, "chart", NULL);
 	}
-	strbuf_release(&svg);
+	if (pages_agent_extras(app, req, v, id, pool, now) < 0) {
+		json_object_put(v);
+		app_db_error(app, res, "pages_agent");
+		return NULL;
+	}
 
 	/* The form: stored values, or what was sent. */
 	f = json_object_new_object();
@@ -385,7 +608,35 @@ void pages_agent(struct app *app, struct request *req, struct response *res)
 		json_object_object_add(v, "saved", json_object_new_boolean(1));
 	if (request_query(req, "switch"))
 		json_object_object_add(v, "switch_requested", json_object_new_boolean(1));
+	if (request_query(req, "promoted"))
+		json_object_object_add(v, "promoted", json_object_new_boolean(1));
 	pages_render(app, req, res, 200, "agent", name, v);
+}
+
+void pages_agent_promote_refused(struct app *app, struct request *req, struct response *res, const char *agent_id,
+				 const char *replica_id, const char *message)
+{
+	struct json_object *v = pages_agent_view(app, req, res, agent_id, NULL), *list, *errors, *e, *by;
+	const char *field = arena_printf(req->arena, "promote-%s", replica_id);
+	if (!v)
+		return;
+	if (json_object_object_get_ex(v, "replicas", &list))
+		for (size_t i = 0; i < json_object_array_length(list); i++) {
+			struct json_object *o = json_object_array_get_idx(list, i), *rid;
+			if (json_object_object_get_ex(o, "id", &rid) && !strcmp(json_object_get_string(rid), replica_id))
+				json_object_object_add(o, "refusal", json_object_new_string(message));
+		}
+	errors = json_object_new_array();
+	e = json_object_new_object();
+	json_object_object_add(e, "field", json_object_new_string(field));
+	json_object_object_add(e, "message", json_object_new_string(message));
+	json_object_array_add(errors, e);
+	by = json_object_new_object();
+	json_object_object_add(by, field, json_object_new_string(message));
+	json_object_object_add(v, "errors", errors);
+	json_object_object_add(v, "error", by);
+	json_object_object_add(v, "has_errors", json_object_new_boolean(1));
+	pages_render(app, req, res, 409, "agent", "Replica not promoted", v);
 }
 
 /* Reads a whole number in [min, max]; 0 or -1. */

@@ -121,6 +121,9 @@ void pages_ops_replica_promote(struct app *app, struct request *req, struct resp
 	struct replica_action_out out;
 	struct actor who;
 	const char *id = req->params[0];
+	/* The agent page's promote form sends return_to=agent: answer there, not on /replicas. */
+	const char *back = app_form_get(app, "return_to");
+	int to_agent = back && !strcmp(back, "agent");
 
 	if (!uuid_valid(id)) {
 		pages_error(app, req, res, 404, "There is no such replica.");
@@ -140,7 +143,10 @@ void pages_ops_replica_promote(struct app *app, struct request *req, struct resp
 			return;
 		}
 		response_text(res, 303, "text/plain", "Promoted\n", 9);
-		response_header(res, "Location", "/replicas?promoted=1");
+		if (to_agent && out.agent_id && uuid_valid(out.agent_id))
+			response_header(res, "Location", arena_printf(req->arena, "/agents/%s?promoted=1", out.agent_id));
+		else
+			response_header(res, "Location", "/replicas?promoted=1");
 		return;
 	case CORE_NOT_FOUND:
 		pages_error(app, req, res, 404, "There is no such replica.");
@@ -150,7 +156,10 @@ void pages_ops_replica_promote(struct app *app, struct request *req, struct resp
 			response_error(res, 409, "conflict", out.message, NULL);
 			return;
 		}
-		pages_ops_replicas_render(app, req, res, 409, id, out.message);
+		if (to_agent && out.agent_id && uuid_valid(out.agent_id))
+			pages_agent_promote_refused(app, req, res, out.agent_id, id, out.message);
+		else
+			pages_ops_replicas_render(app, req, res, 409, id, out.message);
 		return;
 	default:
 		app_db_error(app, res, "pages_ops_replica_promote");

@@ -129,16 +129,16 @@ want=$(sql "SELECT COUNT(DISTINCT FLOOR(UNIX_TIMESTAMP(bucket_start) / 3600)) FR
 ui_get "$AJAR" "/agents/$A1" -H 'Accept: application/json'
 expect_status 200 "agent A1's view model"
 expect_json .agent.pool "$POOL"
-expect_json .chart.points "$want"
-expect_json '.chart.rows | length' "$want"
+expect_json '.chart.series[0].points' "$want"
+expect_json '.chart.series[0].current' true
 expect_json .chart.source pricing_consolidated
 VERSION=$(jq -r .form.version <<<"$BODY")
 ui_get "$AJAR" "/agents/$A1"
 expect_status 200 "agent A1's page"
-grep -q "<title id=\"price-chart-title\">Spot price of $POOL over the last 7 days</title>" <<<"$BODY" || fail "chart title"
+grep -qE "<title id=\"price-chart-title\">Spot price of $POOL( and its alternatives)? over the last 7 days</title>" <<<"$BODY" || fail "chart title"
 grep -q '>Price (USD per hour)</text>' <<<"$BODY" || fail "y axis label"
 grep -q '>Time (UTC)</text>' <<<"$BODY" || fail "x axis label"
-pts=$(grep -o '<polyline[^>]*points="[^"]*"' <<<"$BODY" | sed 's/.*points="//; s/"$//' | wc -w)
+pts=$(grep -o '<polyline[^>]*points="[^"]*"' <<<"$BODY" | head -n 1 | sed 's/.*points="//; s/"$//' | wc -w)
 [ "$pts" = "$want" ] || fail "the chart has $pts points, the data $want"
 [ "$(grep -c '<td class="num">\$0\.0[0-9]*</td>' <<<"$BODY")" -ge "$want" ] || fail "the chart's figures are not in a table"
 grep -q 'name="csrf_token" value="[0-9a-f]\{64\}"' <<<"$BODY" || fail "the config form has no CSRF token"

@@ -63,6 +63,25 @@ static const struct {
 	  "\"has_errors\":true,\"errors\":[{\"field\":\"manual_replica\",\"message\":\"Turn off manual replica first\"}],"
 	  "\"error\":{\"manual_replica\":\"Turn off manual replica first\"},\"chart\":null,\"can_switch\":true,\"pools\":[\"" EVIL "\"]",
 	  "<a href=\"#manual_replica\">Turn off manual replica first</a>" },
+	{ "agent", "Replica not promoted",
+	  "\"agent\":{\"id\":\"a1\",\"name\":\"x\",\"status\":\"online\",\"online\":true,\"pool\":\"p\"},"
+	  "\"price\":{},\"form\":{\"version\":\"3\"},\"can_switch\":false,\"pools\":[],"
+	  "\"risk\":{\"score\":\"0.72\",\"word\":\"high\",\"high\":true,\"interruptions_7d\":3,\"flagged\":true},"
+	  "\"chart\":{\"title\":\"t\",\"svg\":\"<svg></svg>\",\"has_alternatives\":true,\"has_rows\":true,"
+	  "\"series\":[{\"pool\":\"" EVIL "\",\"current\":true,\"pattern\":\"solid\",\"points\":1},"
+	  "{\"pool\":\"q\",\"current\":false,\"pattern\":\"dashed\",\"points\":0}],"
+	  "\"rows\":[{\"hour\":\"2026-11-24T05:00:00Z\",\"cells\":[{\"text\":\"$0.0400\"},{\"text\":\"no data\"}]}]},"
+	  "\"has_replicas\":true,\"replicas\":[{\"id\":\"r1\",\"status\":\"ready\",\"ready\":true,\"can_promote\":true,"
+	  "\"instance_id\":\"i-1\",\"refusal\":\"" EVIL "\"}],"
+	  "\"has_decisions\":true,\"decisions\":[{\"decision\":\"switch\",\"mode\":\"auto\",\"reason\":\"" EVIL "\","
+	  "\"executed\":false,\"suppressed\":\"cooldown\"}],"
+	  "\"has_errors\":true,\"errors\":[{\"field\":\"promote-r1\",\"message\":\"Not ready\"}],\"error\":{}",
+	  "<a href=\"#promote-r1\">Not ready</a>" },
+	{ "agent", "Agent y",
+	  "\"agent\":{\"id\":\"a1\",\"name\":\"" EVIL "\",\"status\":\"online\",\"online\":true,\"pool\":\"p\"},"
+	  "\"price\":{},\"form\":{\"version\":\"3\"},\"chart\":null,\"risk\":{\"score\":\"0.10\",\"word\":\"low\"},"
+	  "\"has_replicas\":false,\"replicas\":[],\"has_decisions\":false,\"decisions\":[]",
+	  "Decisions appear here once the decision engine runs" },
 	{ "switches", "Switches", "\"days\":30,\"count\":0,\"has_switches\":false,\"switches\":[],\"day_options\":[]",
 	  "No switches in this period" },
 	{ "savings", "Savings", "\"has_days\":false,\"days\":[]", "No savings recorded yet" },
@@ -143,6 +162,41 @@ START_TEST(test_template_page)
 }
 END_TEST
 
+/* The agent page's detail: risk in words, every series in the table (a gap says so), the promote form back to it. */
+START_TEST(test_template_agent_detail)
+{
+	static const char *const want[] = {
+		"<span class=\"status status-bad\">high risk</span> (score 0.72 of 1; 3 interruptions in 7 days, flagged",
+		"<th scope=\"col\" class=\"num\">q</th>",
+		"<td class=\"num\">$0.0400</td><td class=\"num\">no data</td>",
+		"<th scope=\"row\"><time datetime=\"2026-11-24T05:00:00Z\">",
+		"q: dashed line, 0 hours",
+		"<form method=\"post\" action=\"/replicas/r1/promote\" class=\"inline\">",
+		"<input type=\"hidden\" name=\"return_to\" value=\"agent\">",
+		"<button type=\"submit\" class=\"button\" id=\"promote-r1\">Promote to primary</button>",
+		"<td>no: cooldown</td>",
+	};
+	struct strbuf json = STRBUF_INIT, out = STRBUF_INIT;
+	struct json_object *view;
+	char err[512];
+	size_t i;
+
+	for (i = 0; i < NELEM(pages) && strcmp(pages[i].title, "Replica not promoted"); i++)
+		;
+	ck_assert_uint_lt(i, NELEM(pages));
+	strbuf_addf(&json, "{%s,\"page_title\":\"x\",%s}", session_json, pages[i].view);
+	view = json_tokener_parse(json.buf);
+	ck_assert_ptr_nonnull(view);
+	ck_assert_int_eq(mustache_render(set, "agent", view, &out, err, sizeof(err)), 0);
+	for (size_t k = 0; k < NELEM(want); k++)
+		ck_assert_msg(strstr(out.buf, want[k]), "missing %s", want[k]);
+	ck_assert_ptr_null(strstr(out.buf, "decision engine runs"));
+	json_object_put(view);
+	strbuf_release(&json);
+	strbuf_release(&out);
+}
+END_TEST
+
 START_TEST(test_template_no_session)
 {
 	/* Signed out, the layout shows neither the nav nor the sign-out form. */
@@ -165,6 +219,7 @@ static Suite *templates_suite(void)
 	tcase_add_unchecked_fixture(tc, templates_load, templates_free);
 	tcase_add_loop_test(tc, test_template_page, 0, NELEM(pages));
 	tcase_add_test(tc, test_template_no_session);
+	tcase_add_test(tc, test_template_agent_detail);
 	suite_add_tcase(s, tc);
 	return s;
 }
