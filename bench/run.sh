@@ -299,10 +299,10 @@ commit=$(git -C "$SRC" rev-parse --short HEAD 2>/dev/null || echo unknown)
     cat "$RAW/${key/\#/-}.txt"
     echo '```'
   done
-  # The sections bench/heartbeat.sh writes (issue 3) stay as they are.
-  if [ -f "$OUT" ] && grep -q '^## Heartbeat (issue 3)' "$OUT"; then
+  # Every other section (other benchmarks, notes written by hand) stays as it is.
+  if [ -f "$OUT" ] && grep -q '^## ' "$OUT"; then
     echo
-    awk '/^## Heartbeat \(issue 3\)/ {p = 1} p' "$OUT"
+    awk '/^## / { p = ($0 !~ /^## Issue 2: /) } p' "$OUT"
   fi
 } > "$OUT.tmp"
 mv -f "$OUT.tmp" "$OUT"
