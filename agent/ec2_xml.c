@@ -10,6 +10,7 @@
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -90,6 +91,8 @@ static int ec2_xml_text(const xmlNode *n, const char *path, char *buf, size_t si
 	return rc;
 }
 
+#define EC2_XML_COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
 /* Grows a list of items of size sz; -1 beyond EC2_XML_MAX_ITEMS. */
 static void *ec2_xml_push(void **v, size_t *n, size_t *alloc, size_t sz)
 {
@@ -104,108 +107,138 @@ static void *ec2_xml_push(void **v, size_t *n, size_t *alloc, size_t sz)
 	return (char *)*v + (*n)++ * sz;
 }
 
-int ec2_xml_error(const char *xml, size_t len, struct ec2_error *e)
+/* The first <item> element from n on along its siblings, or NULL. */
+static const xmlNode *ec2_xml_item(const xmlNode *n)
 {
-	xmlDocPtr doc = ec2_xml_read(xml, len);
-	xmlNode *root, *err;
-	int rc = -1;
-
-	memset(e, 0, sizeof(*e));
-	if (!doc)
-		return -1;
-	root = xmlDocGetRootElement(doc);
-	/* EC2 sends <Response>; a few other Query services <ErrorResponse>. */
-	if (ec2_xml_is(root, "Response") || ec2_xml_is(root, "ErrorResponse")) {
-		err = ec2_xml_path(root, "Errors/Error");
-		if (!err)
-			err = ec2_xml_child(root, "Error");
-		if (err && ec2_xml_text(err, "Code", e->code, sizeof(e->code)) == 0 && e->code[0]) {
-			if (ec2_xml_text(err, "Message", e->message, sizeof(e->message)) < 0)
-				e->message[0] = 0;
-			if (ec2_xml_text(root, "RequestID", e->request_id, sizeof(e->request_id)) < 0 ||
-			    !e->request_id[0])
-				ec2_xml_text(root, "RequestId", e->request_id, sizeof(e->request_id));
-			rc = 0;
-		}
-	}
-	xmlFreeDoc(doc);
-	return rc;
+	while (n && !ec2_xml_is(n, "item"))
+		n = n->next;
+	return n;
 }
 
-/* The root element, which must be named name. */
-static xmlNode *ec2_xml_root(xmlDocPtr doc, const char *name)
+/* The first <item> of n's child list set (<set><item>...), or NULL; ec2_xml_item(it->next) gives the next. */
+static const xmlNode *ec2_xml_items(const xmlNode *n, const char *set)
 {
+	const xmlNode *s = ec2_xml_child(n, set);
+	return ec2_xml_item(s ? s->children : NULL);
+}
+
+/* One text field of a struct: the element path and where its char array lies. */
+struct ec2_xml_field {
+	const char *path;
+	size_t off, size;
+};
+
+#define EC2_XML_FIELD(type, member, path) { path, offsetof(type, member), sizeof(((type *)0)->member) }
+
+/* Copies each field's text from under n into base, in order; -1 at the first that fails. */
+static int ec2_xml_fields(const xmlNode *n, void *base, const struct ec2_xml_field *f, size_t nf)
+{
+	for (size_t i = 0; i < nf; i++)
+		if (ec2_xml_text(n, f[i].path, (char *)base + f[i].off, f[i].size) < 0)
+			return -1;
+	return 0;
+}
+
+/*
+ * Parses xml and runs fn on its root element, which must be named name (any
+ * name when name is NULL); -1 when the document or that root is missing.
+ */
+static int ec2_xml_parse(const char *xml, size_t len, const char *name,
+			 int (*fn)(const xmlNode *root, void *arg), void *arg)
+{
+	xmlDocPtr doc = ec2_xml_read(xml, len);
 	xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
-	return ec2_xml_is(root, name) ? root : NULL;
-}
-
-int ec2_xml_spot_prices(const char *xml, size_t len, struct ec2_prices *out)
-{
-	xmlDocPtr doc = ec2_xml_read(xml, len);
-	xmlNode *root = ec2_xml_root(doc, "DescribeSpotPriceHistoryResponse"), *set;
 	int rc = -1;
 
-	out->next_token[0] = 0;
-	if (!root)
-		goto out;
-	set = ec2_xml_child(root, "spotPriceHistorySet");
-	for (xmlNode *it = set ? set->children : NULL; it; it = it->next) {
-		struct ec2_price *p;
-		char price[64], ts[64], *end;
-		if (!ec2_xml_is(it, "item"))
-			continue;
-		p = ec2_xml_push((void **)&out->v, &out->n, &out->alloc, sizeof(*p));
-		if (!p)
-			goto out;
-		if (ec2_xml_text(it, "instanceType", p->instance_type, sizeof(p->instance_type)) < 0 ||
-		    ec2_xml_text(it, "availabilityZone", p->az, sizeof(p->az)) < 0 ||
-		    ec2_xml_text(it, "productDescription", p->product, sizeof(p->product)) < 0 ||
-		    ec2_xml_text(it, "spotPrice", price, sizeof(price)) < 0 ||
-		    ec2_xml_text(it, "timestamp", ts, sizeof(ts)) < 0)
-			goto out;
-		p->price = strtod(price, &end);
-		if (!p->instance_type[0] || !p->az[0] || end == price || *end || !(p->price >= 0 && p->price < 1e6) ||
-		    time_parse_rfc3339(ts, &p->timestamp_ms) < 0)
-			goto out;
-	}
-	if (ec2_xml_text(root, "nextToken", out->next_token, sizeof(out->next_token)) < 0)
-		goto out;
-	rc = 0;
-out:
+	if (root && (!name || ec2_xml_is(root, name)))
+		rc = fn(root, arg);
 	if (doc)
 		xmlFreeDoc(doc);
 	return rc;
 }
 
+static int ec2_xml_error_root(const xmlNode *root, void *arg)
+{
+	struct ec2_error *e = arg;
+	xmlNode *err;
+
+	/* EC2 sends <Response>; a few other Query services <ErrorResponse>. */
+	if (!ec2_xml_is(root, "Response") && !ec2_xml_is(root, "ErrorResponse"))
+		return -1;
+	err = ec2_xml_path(root, "Errors/Error");
+	if (!err)
+		err = ec2_xml_child(root, "Error");
+	if (!err || ec2_xml_text(err, "Code", e->code, sizeof(e->code)) < 0 || !e->code[0])
+		return -1;
+	if (ec2_xml_text(err, "Message", e->message, sizeof(e->message)) < 0)
+		e->message[0] = 0;
+	if (ec2_xml_text(root, "RequestID", e->request_id, sizeof(e->request_id)) < 0 || !e->request_id[0])
+		ec2_xml_text(root, "RequestId", e->request_id, sizeof(e->request_id));
+	return 0;
+}
+
+int ec2_xml_error(const char *xml, size_t len, struct ec2_error *e)
+{
+	memset(e, 0, sizeof(*e));
+	return ec2_xml_parse(xml, len, NULL, ec2_xml_error_root, e);
+}
+
+static const struct ec2_xml_field ec2_xml_price_fields[] = {
+	EC2_XML_FIELD(struct ec2_price, instance_type, "instanceType"),
+	EC2_XML_FIELD(struct ec2_price, az, "availabilityZone"),
+	EC2_XML_FIELD(struct ec2_price, product, "productDescription"),
+};
+
+static int ec2_xml_spot_prices_root(const xmlNode *root, void *arg)
+{
+	struct ec2_prices *out = arg;
+
+	for (const xmlNode *it = ec2_xml_items(root, "spotPriceHistorySet"); it; it = ec2_xml_item(it->next)) {
+		struct ec2_price *p = ec2_xml_push((void **)&out->v, &out->n, &out->alloc, sizeof(*p));
+		char price[64], ts[64], *end;
+		if (!p || ec2_xml_fields(it, p, ec2_xml_price_fields, EC2_XML_COUNT(ec2_xml_price_fields)) < 0 ||
+		    ec2_xml_text(it, "spotPrice", price, sizeof(price)) < 0 ||
+		    ec2_xml_text(it, "timestamp", ts, sizeof(ts)) < 0)
+			return -1;
+		p->price = strtod(price, &end);
+		if (!p->instance_type[0] || !p->az[0] || end == price || *end || !(p->price >= 0 && p->price < 1e6) ||
+		    time_parse_rfc3339(ts, &p->timestamp_ms) < 0)
+			return -1;
+	}
+	return ec2_xml_text(root, "nextToken", out->next_token, sizeof(out->next_token));
+}
+
+int ec2_xml_spot_prices(const char *xml, size_t len, struct ec2_prices *out)
+{
+	out->next_token[0] = 0;
+	return ec2_xml_parse(xml, len, "DescribeSpotPriceHistoryResponse", ec2_xml_spot_prices_root, out);
+}
+
+static const struct ec2_xml_field ec2_xml_instance_fields[] = {
+	EC2_XML_FIELD(struct ec2_instance, id, "instanceId"),
+	EC2_XML_FIELD(struct ec2_instance, type, "instanceType"),
+	EC2_XML_FIELD(struct ec2_instance, az, "placement/availabilityZone"),
+	EC2_XML_FIELD(struct ec2_instance, state, "instanceState/name"),
+	EC2_XML_FIELD(struct ec2_instance, lifecycle, "instanceLifecycle"),
+	EC2_XML_FIELD(struct ec2_instance, image_id, "imageId"),
+	EC2_XML_FIELD(struct ec2_instance, subnet_id, "subnetId"),
+	EC2_XML_FIELD(struct ec2_instance, key_name, "keyName"),
+	EC2_XML_FIELD(struct ec2_instance, iam_profile_arn, "iamInstanceProfile/arn"),
+	EC2_XML_FIELD(struct ec2_instance, private_ip, "privateIpAddress"),
+	EC2_XML_FIELD(struct ec2_instance, public_ip, "ipAddress"),
+};
+
 static int ec2_xml_instance(const xmlNode *it, struct ec2_instance *in)
 {
-	xmlNode *set;
-
-	if (ec2_xml_text(it, "instanceId", in->id, sizeof(in->id)) < 0 || !in->id[0] ||
-	    ec2_xml_text(it, "instanceType", in->type, sizeof(in->type)) < 0 ||
-	    ec2_xml_text(it, "placement/availabilityZone", in->az, sizeof(in->az)) < 0 ||
-	    ec2_xml_text(it, "instanceState/name", in->state, sizeof(in->state)) < 0 ||
-	    ec2_xml_text(it, "instanceLifecycle", in->lifecycle, sizeof(in->lifecycle)) < 0 ||
-	    ec2_xml_text(it, "imageId", in->image_id, sizeof(in->image_id)) < 0 ||
-	    ec2_xml_text(it, "subnetId", in->subnet_id, sizeof(in->subnet_id)) < 0 ||
-	    ec2_xml_text(it, "keyName", in->key_name, sizeof(in->key_name)) < 0 ||
-	    ec2_xml_text(it, "iamInstanceProfile/arn", in->iam_profile_arn, sizeof(in->iam_profile_arn)) < 0 ||
-	    ec2_xml_text(it, "privateIpAddress", in->private_ip, sizeof(in->private_ip)) < 0 ||
-	    ec2_xml_text(it, "ipAddress", in->public_ip, sizeof(in->public_ip)) < 0)
+	if (ec2_xml_fields(it, in, ec2_xml_instance_fields, EC2_XML_COUNT(ec2_xml_instance_fields)) < 0 || !in->id[0])
 		return -1;
-	set = ec2_xml_child(it, "groupSet");
-	for (xmlNode *g = set ? set->children : NULL; g; g = g->next) {
-		if (!ec2_xml_is(g, "item"))
-			continue;
+	for (const xmlNode *g = ec2_xml_items(it, "groupSet"); g; g = ec2_xml_item(g->next)) {
 		if (in->nsg == EC2_XML_MAX_SG ||
 		    ec2_xml_text(g, "groupId", in->sg[in->nsg], sizeof(in->sg[0])) < 0)
 			return -1;
 		in->nsg++;
 	}
-	set = ec2_xml_child(it, "tagSet");
-	for (xmlNode *t = set ? set->children : NULL; t; t = t->next) {
-		if (!ec2_xml_is(t, "item"))
-			continue;
+	for (const xmlNode *t = ec2_xml_items(it, "tagSet"); t; t = ec2_xml_item(t->next)) {
 		if (in->ntags == EC2_XML_MAX_TAGS ||
 		    ec2_xml_text(t, "key", in->tags[in->ntags].key, sizeof(in->tags[0].key)) < 0 ||
 		    ec2_xml_text(t, "value", in->tags[in->ntags].value, sizeof(in->tags[0].value)) < 0)
@@ -215,165 +248,145 @@ static int ec2_xml_instance(const xmlNode *it, struct ec2_instance *in)
 	return 0;
 }
 
-static int ec2_xml_instance_set(const xmlNode *set, struct ec2_instances *out)
+/* The instances of n's <instancesSet>. */
+static int ec2_xml_instance_set(const xmlNode *n, struct ec2_instances *out)
 {
-	for (xmlNode *it = set ? set->children : NULL; it; it = it->next) {
-		struct ec2_instance *in;
-		if (!ec2_xml_is(it, "item"))
-			continue;
-		in = ec2_xml_push((void **)&out->v, &out->n, &out->alloc, sizeof(*in));
+	for (const xmlNode *it = ec2_xml_items(n, "instancesSet"); it; it = ec2_xml_item(it->next)) {
+		struct ec2_instance *in = ec2_xml_push((void **)&out->v, &out->n, &out->alloc, sizeof(*in));
 		if (!in || ec2_xml_instance(it, in) < 0)
 			return -1;
 	}
 	return 0;
 }
 
+static int ec2_xml_instances_root(const xmlNode *root, void *arg)
+{
+	struct ec2_instances *out = arg;
+
+	if (ec2_xml_is(root, "RunInstancesResponse"))
+		return ec2_xml_instance_set(root, out);
+	if (!ec2_xml_is(root, "DescribeInstancesResponse"))
+		return -1;
+	for (const xmlNode *r = ec2_xml_items(root, "reservationSet"); r; r = ec2_xml_item(r->next))
+		if (ec2_xml_instance_set(r, out) < 0)
+			return -1;
+	return ec2_xml_text(root, "nextToken", out->next_token, sizeof(out->next_token));
+}
+
 int ec2_xml_instances(const char *xml, size_t len, struct ec2_instances *out)
 {
-	xmlDocPtr doc = ec2_xml_read(xml, len);
-	xmlNode *root;
-	int rc = -1;
-
 	out->next_token[0] = 0;
-	if (!doc)
-		return -1;
-	if ((root = ec2_xml_root(doc, "DescribeInstancesResponse"))) {
-		xmlNode *rs = ec2_xml_child(root, "reservationSet");
-		for (xmlNode *r = rs ? rs->children : NULL; r; r = r->next)
-			if (ec2_xml_is(r, "item") && ec2_xml_instance_set(ec2_xml_child(r, "instancesSet"), out) < 0)
-				goto out;
-		if (ec2_xml_text(root, "nextToken", out->next_token, sizeof(out->next_token)) < 0)
-			goto out;
-		rc = 0;
-	} else if ((root = ec2_xml_root(doc, "RunInstancesResponse"))) {
-		rc = ec2_xml_instance_set(ec2_xml_child(root, "instancesSet"), out);
+	return ec2_xml_parse(xml, len, NULL, ec2_xml_instances_root, out);
+}
+
+static int ec2_xml_terminated_root(const xmlNode *root, void *arg)
+{
+	struct ec2_instances *out = arg;
+
+	for (const xmlNode *it = ec2_xml_items(root, "instancesSet"); it; it = ec2_xml_item(it->next)) {
+		struct ec2_instance *in = ec2_xml_push((void **)&out->v, &out->n, &out->alloc, sizeof(*in));
+		if (!in || ec2_xml_text(it, "instanceId", in->id, sizeof(in->id)) < 0 || !in->id[0] ||
+		    ec2_xml_text(it, "currentState/name", in->state, sizeof(in->state)) < 0)
+			return -1;
+		/* Pre-2008 answers (and libcloud's fixture) name it shutdownState. */
+		if (!in->state[0] && ec2_xml_text(it, "shutdownState/name", in->state, sizeof(in->state)) < 0)
+			return -1;
 	}
-out:
-	xmlFreeDoc(doc);
-	return rc;
+	return 0;
 }
 
 int ec2_xml_terminated(const char *xml, size_t len, struct ec2_instances *out)
 {
-	xmlDocPtr doc = ec2_xml_read(xml, len);
-	xmlNode *root = ec2_xml_root(doc, "TerminateInstancesResponse"), *set;
-	int rc = -1;
+	return ec2_xml_parse(xml, len, "TerminateInstancesResponse", ec2_xml_terminated_root, out);
+}
 
-	if (!root)
-		goto out;
-	set = ec2_xml_child(root, "instancesSet");
-	for (xmlNode *it = set ? set->children : NULL; it; it = it->next) {
-		struct ec2_instance *in;
-		if (!ec2_xml_is(it, "item"))
-			continue;
-		in = ec2_xml_push((void **)&out->v, &out->n, &out->alloc, sizeof(*in));
-		if (!in || ec2_xml_text(it, "instanceId", in->id, sizeof(in->id)) < 0 || !in->id[0] ||
-		    ec2_xml_text(it, "currentState/name", in->state, sizeof(in->state)) < 0)
-			goto out;
-		/* Pre-2008 answers (and libcloud's fixture) name it shutdownState. */
-		if (!in->state[0] && ec2_xml_text(it, "shutdownState/name", in->state, sizeof(in->state)) < 0)
-			goto out;
-	}
-	rc = 0;
-out:
-	if (doc)
-		xmlFreeDoc(doc);
-	return rc;
+/* A text field that must be present and not empty. */
+struct ec2_xml_want {
+	const char *path;
+	char *buf;
+	size_t size;
+	const char *equal; /* and, if set, equal to this */
+};
+
+static int ec2_xml_want_root(const xmlNode *root, void *arg)
+{
+	const struct ec2_xml_want *w = arg;
+
+	if (ec2_xml_text(root, w->path, w->buf, w->size) < 0 || !w->buf[0] || (w->equal && strcmp(w->buf, w->equal)))
+		return -1;
+	return 0;
 }
 
 int ec2_xml_image_id(const char *xml, size_t len, char *image_id, size_t size)
 {
-	xmlDocPtr doc = ec2_xml_read(xml, len);
-	xmlNode *root = ec2_xml_root(doc, "CreateImageResponse");
-	int rc = -1;
+	struct ec2_xml_want w = { "imageId", image_id, size, NULL };
+	return ec2_xml_parse(xml, len, "CreateImageResponse", ec2_xml_want_root, &w);
+}
 
-	if (root && ec2_xml_text(root, "imageId", image_id, size) == 0 && image_id[0])
-		rc = 0;
-	if (doc)
-		xmlFreeDoc(doc);
-	return rc;
+static const struct ec2_xml_field ec2_xml_image_fields[] = {
+	EC2_XML_FIELD(struct ec2_image, id, "imageId"),
+	EC2_XML_FIELD(struct ec2_image, state, "imageState"),
+	EC2_XML_FIELD(struct ec2_image, name, "name"),
+	EC2_XML_FIELD(struct ec2_image, creation_date, "creationDate"),
+};
+
+static int ec2_xml_images_root(const xmlNode *root, void *arg)
+{
+	struct ec2_images *out = arg;
+
+	for (const xmlNode *it = ec2_xml_items(root, "imagesSet"); it; it = ec2_xml_item(it->next)) {
+		struct ec2_image *im = ec2_xml_push((void **)&out->v, &out->n, &out->alloc, sizeof(*im));
+		if (!im || ec2_xml_fields(it, im, ec2_xml_image_fields, EC2_XML_COUNT(ec2_xml_image_fields)) < 0 ||
+		    !im->id[0])
+			return -1;
+		for (const xmlNode *b = ec2_xml_items(it, "blockDeviceMapping"); b; b = ec2_xml_item(b->next)) {
+			char snap[32];
+			if (ec2_xml_text(b, "ebs/snapshotId", snap, sizeof(snap)) < 0)
+				return -1;
+			if (!snap[0])
+				continue;
+			if (im->nsnapshots == EC2_XML_MAX_SNAPSHOTS)
+				return -1;
+			memcpy(im->snapshots[im->nsnapshots++], snap, sizeof(snap));
+		}
+	}
+	return 0;
 }
 
 int ec2_xml_images(const char *xml, size_t len, struct ec2_images *out)
 {
-	xmlDocPtr doc = ec2_xml_read(xml, len);
-	xmlNode *root = ec2_xml_root(doc, "DescribeImagesResponse"), *set;
-	int rc = -1;
+	return ec2_xml_parse(xml, len, "DescribeImagesResponse", ec2_xml_images_root, out);
+}
 
-	if (!root)
-		goto out;
-	set = ec2_xml_child(root, "imagesSet");
-	for (xmlNode *it = set ? set->children : NULL; it; it = it->next) {
-		struct ec2_image *im;
-		xmlNode *bdm;
-		if (!ec2_xml_is(it, "item"))
-			continue;
-		im = ec2_xml_push((void **)&out->v, &out->n, &out->alloc, sizeof(*im));
-		if (!im || ec2_xml_text(it, "imageId", im->id, sizeof(im->id)) < 0 || !im->id[0] ||
-		    ec2_xml_text(it, "imageState", im->state, sizeof(im->state)) < 0 ||
-		    ec2_xml_text(it, "name", im->name, sizeof(im->name)) < 0 ||
-		    ec2_xml_text(it, "creationDate", im->creation_date, sizeof(im->creation_date)) < 0)
-			goto out;
-		bdm = ec2_xml_child(it, "blockDeviceMapping");
-		for (xmlNode *b = bdm ? bdm->children : NULL; b; b = b->next) {
-			char snap[32];
-			if (!ec2_xml_is(b, "item"))
-				continue;
-			if (ec2_xml_text(b, "ebs/snapshotId", snap, sizeof(snap)) < 0)
-				goto out;
-			if (!snap[0])
-				continue;
-			if (im->nsnapshots == EC2_XML_MAX_SNAPSHOTS)
-				goto out;
-			memcpy(im->snapshots[im->nsnapshots++], snap, sizeof(snap));
-		}
+static const struct ec2_xml_field ec2_xml_address_fields[] = {
+	EC2_XML_FIELD(struct ec2_address, public_ip, "publicIp"),
+	EC2_XML_FIELD(struct ec2_address, allocation_id, "allocationId"),
+	EC2_XML_FIELD(struct ec2_address, association_id, "associationId"),
+	EC2_XML_FIELD(struct ec2_address, instance_id, "instanceId"),
+};
+
+static int ec2_xml_addresses_root(const xmlNode *root, void *arg)
+{
+	struct ec2_addresses *out = arg;
+
+	for (const xmlNode *it = ec2_xml_items(root, "addressesSet"); it; it = ec2_xml_item(it->next)) {
+		struct ec2_address *a = ec2_xml_push((void **)&out->v, &out->n, &out->alloc, sizeof(*a));
+		if (!a || ec2_xml_fields(it, a, ec2_xml_address_fields, EC2_XML_COUNT(ec2_xml_address_fields)) < 0)
+			return -1;
 	}
-	rc = 0;
-out:
-	if (doc)
-		xmlFreeDoc(doc);
-	return rc;
+	return 0;
 }
 
 int ec2_xml_addresses(const char *xml, size_t len, struct ec2_addresses *out)
 {
-	xmlDocPtr doc = ec2_xml_read(xml, len);
-	xmlNode *root = ec2_xml_root(doc, "DescribeAddressesResponse"), *set;
-	int rc = -1;
-
-	if (!root)
-		goto out;
-	set = ec2_xml_child(root, "addressesSet");
-	for (xmlNode *it = set ? set->children : NULL; it; it = it->next) {
-		struct ec2_address *a;
-		if (!ec2_xml_is(it, "item"))
-			continue;
-		a = ec2_xml_push((void **)&out->v, &out->n, &out->alloc, sizeof(*a));
-		if (!a || ec2_xml_text(it, "publicIp", a->public_ip, sizeof(a->public_ip)) < 0 ||
-		    ec2_xml_text(it, "allocationId", a->allocation_id, sizeof(a->allocation_id)) < 0 ||
-		    ec2_xml_text(it, "associationId", a->association_id, sizeof(a->association_id)) < 0 ||
-		    ec2_xml_text(it, "instanceId", a->instance_id, sizeof(a->instance_id)) < 0)
-			goto out;
-	}
-	rc = 0;
-out:
-	if (doc)
-		xmlFreeDoc(doc);
-	return rc;
+	return ec2_xml_parse(xml, len, "DescribeAddressesResponse", ec2_xml_addresses_root, out);
 }
 
 int ec2_xml_return_true(const char *xml, size_t len)
 {
-	xmlDocPtr doc = ec2_xml_read(xml, len);
-	xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
 	char ret[16];
-	int rc = -1;
-
-	if (root && ec2_xml_text(root, "return", ret, sizeof(ret)) == 0 && !strcmp(ret, "true"))
-		rc = 0;
-	if (doc)
-		xmlFreeDoc(doc);
-	return rc;
+	struct ec2_xml_want w = { "return", ret, sizeof(ret), "true" };
+	return ec2_xml_parse(xml, len, NULL, ec2_xml_want_root, &w);
 }
 
 void ec2_prices_free(struct ec2_prices *p)

@@ -217,9 +217,15 @@ void client_lists_agents(struct app *app, struct request *req, struct response *
 			    NULL);
 }
 
-void client_lists_instances(struct app *app, struct request *req, struct response *res)
+/* The rows of a list filtered by ?status= (instances, replicas). */
+typedef int client_lists_get_fn(struct db *db, struct arena *a, const char *client_id, const char *which, long limit,
+				long offset, struct db_rows *out);
+
+/* A list filtered by ?status= (one of which, the first the default), answered under name; fn names it in the log. */
+static void client_lists_by_status(struct app *app, struct request *req, struct response *res, const char *fn,
+				   const char *name, const char *const *which, client_lists_get_fn *get,
+				   const struct client_col *cols, size_t ncols)
 {
-	static const char *const which[] = { "active", "terminated", "all", NULL };
 	struct db_rows r;
 	long limit, offset;
 	const char *w;
@@ -227,34 +233,27 @@ void client_lists_instances(struct app *app, struct request *req, struct respons
 	if (!client_lists_scope(req, res) || client_lists_page(req, res, &limit, &offset) < 0 ||
 	    client_lists_word(req, res, "status", which, &w) < 0)
 		return;
-	if (db_client_instances(&app->db, req->arena, req->who.client_id, w, limit + 1, offset, &r) < 0) {
-		app_db_error(app, res, "client_lists_instances");
+	if (get(&app->db, req->arena, req->who.client_id, w, limit + 1, offset, &r) < 0) {
+		app_db_error(app, res, fn);
 		return;
 	}
 	o = json_object_new_object();
 	json_object_object_add(o, "status", json_object_new_string(w));
-	client_lists_answer(res, "instances", &r, client_lists_instance_cols, NCOLS(client_lists_instance_cols), limit,
-			    offset, o);
+	client_lists_answer(res, name, &r, cols, ncols, limit, offset, o);
+}
+
+void client_lists_instances(struct app *app, struct request *req, struct response *res)
+{
+	static const char *const which[] = { "active", "terminated", "all", NULL };
+	client_lists_by_status(app, req, res, "client_lists_instances", "instances", which, db_client_instances,
+			       client_lists_instance_cols, NCOLS(client_lists_instance_cols));
 }
 
 void client_lists_replicas(struct app *app, struct request *req, struct response *res)
 {
 	static const char *const which[] = { "all", "live", "ended", NULL };
-	struct db_rows r;
-	long limit, offset;
-	const char *w;
-	struct json_object *o;
-	if (!client_lists_scope(req, res) || client_lists_page(req, res, &limit, &offset) < 0 ||
-	    client_lists_word(req, res, "status", which, &w) < 0)
-		return;
-	if (db_client_replicas(&app->db, req->arena, req->who.client_id, w, limit + 1, offset, &r) < 0) {
-		app_db_error(app, res, "client_lists_replicas");
-		return;
-	}
-	o = json_object_new_object();
-	json_object_object_add(o, "status", json_object_new_string(w));
-	client_lists_answer(res, "replicas", &r, client_lists_replica_cols, NCOLS(client_lists_replica_cols), limit,
-			    offset, o);
+	client_lists_by_status(app, req, res, "client_lists_replicas", "replicas", which, db_client_replicas,
+			       client_lists_replica_cols, NCOLS(client_lists_replica_cols));
 }
 
 /* The switches' window: from (default the epoch) and to (default far ahead). */

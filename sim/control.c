@@ -35,26 +35,49 @@ static struct json_object *control_time(int64_t ms)
 	return json_object_new_string(ts);
 }
 
+/* One string member of a JSON object; a NULL value is JSON null. */
+struct control_field {
+	const char *key, *val;
+};
+
+#define CONTROL_COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Adds the fields to o in order. */
+static void control_strings(struct json_object *o, const struct control_field *f, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		json_object_object_add(o, f[i].key, f[i].val ? json_object_new_string(f[i].val) : NULL);
+}
+
+/* The notice fields of an instance: pending action, its times, and the rebalance recommendation. */
+static void control_instance_notice(struct json_object *o, const struct sim_instance *in)
+{
+	json_object_object_add(o, "notice_action", in->action[0] ? json_object_new_string(in->action) : NULL);
+	json_object_object_add(o, "notice_time", control_time(in->action_wall_ms));
+	json_object_object_add(o, "notice_shown_time", control_time(in->notice_shown_ms));
+	json_object_object_add(o, "rebalance_time", control_time(in->rebalance_wall_ms));
+}
+
 static struct json_object *control_instances(struct sim *sim)
 {
 	struct json_object *a = json_object_new_array();
 	for (size_t i = 0; i < sim->ninstances; i++) {
 		const struct sim_instance *in = &sim->instances[i];
+		const struct control_field f[] = {
+			{ "id", in->id },
+			{ "region", in->region },
+			{ "az", in->az },
+			{ "type", in->type },
+			{ "lifecycle", in->spot ? "spot" : "on-demand" },
+			{ "state", sim_state_name(in->state) },
+			{ "image_id", in->image_id },
+			{ "private_ip", in->private_ip },
+		};
 		struct json_object *o = json_object_new_object();
-		json_object_object_add(o, "id", json_object_new_string(in->id));
-		json_object_object_add(o, "region", json_object_new_string(in->region));
-		json_object_object_add(o, "az", json_object_new_string(in->az));
-		json_object_object_add(o, "type", json_object_new_string(in->type));
-		json_object_object_add(o, "lifecycle", json_object_new_string(in->spot ? "spot" : "on-demand"));
-		json_object_object_add(o, "state", json_object_new_string(sim_state_name(in->state)));
-		json_object_object_add(o, "image_id", json_object_new_string(in->image_id));
-		json_object_object_add(o, "private_ip", json_object_new_string(in->private_ip));
+		control_strings(o, f, CONTROL_COUNT(f));
 		json_object_object_add(o, "agent_pid", in->agent_pid > 0 ? json_object_new_int(in->agent_pid) : NULL);
 		json_object_object_add(o, "launch_time", control_time(in->launch_wall_ms));
-		json_object_object_add(o, "notice_action", in->action[0] ? json_object_new_string(in->action) : NULL);
-		json_object_object_add(o, "notice_time", control_time(in->action_wall_ms));
-		json_object_object_add(o, "notice_shown_time", control_time(in->notice_shown_ms));
-		json_object_object_add(o, "rebalance_time", control_time(in->rebalance_wall_ms));
+		control_instance_notice(o, in);
 		json_object_object_add(o, "interruption_behavior", json_object_new_string(in->behavior[0] ? in->behavior : "terminate"));
 		json_object_object_add(o, "random_interruption_at",
 				       in->random_set ? control_time(clock_wall(&sim->clock, in->random_vt)) : NULL);
@@ -121,20 +144,26 @@ static struct json_object *control_schedule(struct sim *sim)
 	return a;
 }
 
+/* A pool's az, type, capacity, use, spot price (null when none) and market fields. */
+static void control_pool_fields(struct json_object *o, struct sim *sim, const struct sim_pool *p, int64_t now)
+{
+	const char *price = sim_pool_price(sim, p, now);
+	json_object_object_add(o, "az", json_object_new_string(p->az));
+	json_object_object_add(o, "type", json_object_new_string(p->type));
+	json_object_object_add(o, "capacity", json_object_new_int64(p->capacity));
+	json_object_object_add(o, "used", json_object_new_int64(sim_pool_used(sim, p)));
+	json_object_object_add(o, "spot_price", price ? json_object_new_string(price) : NULL);
+	control_pool_market(o, sim, p);
+}
+
 static struct json_object *control_pools(struct sim *sim, int64_t now)
 {
 	struct json_object *a = json_object_new_array();
 	for (size_t i = 0; i < sim->npools; i++) {
 		const struct sim_pool *p = &sim->pools[i];
-		const char *price = sim_pool_price(sim, p, now);
 		struct json_object *o = json_object_new_object();
 		json_object_object_add(o, "region", json_object_new_string(p->region));
-		json_object_object_add(o, "az", json_object_new_string(p->az));
-		json_object_object_add(o, "type", json_object_new_string(p->type));
-		json_object_object_add(o, "capacity", json_object_new_int64(p->capacity));
-		json_object_object_add(o, "used", json_object_new_int64(sim_pool_used(sim, p)));
-		json_object_object_add(o, "spot_price", price ? json_object_new_string(price) : NULL);
-		control_pool_market(o, sim, p);
+		control_pool_fields(o, sim, p, now);
 		json_object_array_add(a, o);
 	}
 	return a;
@@ -145,13 +174,16 @@ static struct json_object *control_images(struct sim *sim)
 	struct json_object *a = json_object_new_array();
 	for (size_t i = 0; i < sim->nimages; i++) {
 		const struct sim_image *img = &sim->images[i];
+		const struct control_field f[] = {
+			{ "id", img->id },
+			{ "region", img->region },
+			{ "name", img->name },
+			{ "state", img->state },
+			{ "owner", img->amazon ? "amazon" : img->owner_id },
+			{ "snapshot_id", img->snapshot_id },
+		};
 		struct json_object *o = json_object_new_object();
-		json_object_object_add(o, "id", json_object_new_string(img->id));
-		json_object_object_add(o, "region", json_object_new_string(img->region));
-		json_object_object_add(o, "name", json_object_new_string(img->name));
-		json_object_object_add(o, "state", json_object_new_string(img->state));
-		json_object_object_add(o, "owner", json_object_new_string(img->amazon ? "amazon" : img->owner_id));
-		json_object_object_add(o, "snapshot_id", json_object_new_string(img->snapshot_id));
+		control_strings(o, f, CONTROL_COUNT(f));
 		json_object_array_add(a, o);
 	}
 	return a;
@@ -162,11 +194,14 @@ static struct json_object *control_addresses(struct sim *sim)
 	struct json_object *a = json_object_new_array();
 	for (size_t i = 0; i < sim->naddresses; i++) {
 		const struct sim_address *ad = &sim->addresses[i];
+		const struct control_field f[] = {
+			{ "allocation_id", ad->allocation_id },
+			{ "public_ip", ad->public_ip },
+			{ "region", ad->region },
+			{ "instance_id", ad->instance_id[0] ? ad->instance_id : NULL },
+		};
 		struct json_object *o = json_object_new_object();
-		json_object_object_add(o, "allocation_id", json_object_new_string(ad->allocation_id));
-		json_object_object_add(o, "public_ip", json_object_new_string(ad->public_ip));
-		json_object_object_add(o, "region", json_object_new_string(ad->region));
-		json_object_object_add(o, "instance_id", ad->instance_id[0] ? json_object_new_string(ad->instance_id) : NULL);
+		control_strings(o, f, CONTROL_COUNT(f));
 		json_object_array_add(a, o);
 	}
 	return a;
@@ -219,6 +254,13 @@ static struct json_object *control_body(const struct http_req *req, struct http_
 	return o;
 }
 
+/* Frees the body and answers an error. */
+static void control_reject(struct json_object *b, struct http_resp *resp, int status, const char *code, const char *msg)
+{
+	json_object_put(b);
+	control_error(resp, status, code, msg);
+}
+
 static int control_get_number(struct json_object *b, const char *key, double *out)
 {
 	struct json_object *v;
@@ -254,14 +296,12 @@ static void control_post_pool(struct sim *sim, const struct http_req *req, struc
 		return;
 	p = sim_pool_get(sim, az, type);
 	if (!p) {
-		json_object_put(b);
-		control_error(resp, 409, "limit", "too many pools");
+		control_reject(b, resp, 409, "limit", "too many pools");
 		return;
 	}
 	rc = control_get_number(b, "capacity", &cap);
 	if (rc < 0 || (rc && (cap < 0 || cap > 1000000))) {
-		json_object_put(b);
-		control_error(resp, 400, "bad_capacity", "capacity must be a number from 0 to 1000000");
+		control_reject(b, resp, 400, "bad_capacity", "capacity must be a number from 0 to 1000000");
 		return;
 	}
 	if (rc) {
@@ -270,8 +310,7 @@ static void control_post_pool(struct sim *sim, const struct http_req *req, struc
 	}
 	rc = control_get_number(b, "interruption_rate", &cap);
 	if (rc < 0 || (rc && !(cap >= 0 && cap <= 3600))) {
-		json_object_put(b);
-		control_error(resp, 400, "bad_rate", "interruption_rate must be a number of interruptions per instance-hour, 0 to 3600");
+		control_reject(b, resp, 400, "bad_rate", "interruption_rate must be a number of interruptions per instance-hour, 0 to 3600");
 		return;
 	}
 	if (rc) {
@@ -288,8 +327,7 @@ static void control_post_pool(struct sim *sim, const struct http_req *req, struc
 		else
 			price[0] = 0;
 		if (prices_add(&sim->prices, az, type, "Linux/UNIX", price, sim_vt(sim, req->now_ms)) < 0) {
-			json_object_put(b);
-			control_error(resp, 400, "bad_price", "price must be a decimal number such as \"0.052000\"");
+			control_reject(b, resp, 400, "bad_price", "price must be a decimal number such as \"0.052000\"");
 			return;
 		}
 		if (p->synthetic)
@@ -299,13 +337,7 @@ static void control_post_pool(struct sim *sim, const struct http_req *req, struc
 	json_object_put(b);
 	{
 		struct json_object *o = json_object_new_object();
-		const char *price = sim_pool_price(sim, p, req->now_ms);
-		json_object_object_add(o, "az", json_object_new_string(p->az));
-		json_object_object_add(o, "type", json_object_new_string(p->type));
-		json_object_object_add(o, "capacity", json_object_new_int64(p->capacity));
-		json_object_object_add(o, "used", json_object_new_int64(sim_pool_used(sim, p)));
-		json_object_object_add(o, "spot_price", price ? json_object_new_string(price) : NULL);
-		control_pool_market(o, sim, p);
+		control_pool_fields(o, sim, p, req->now_ms);
 		control_json(resp, 200, o);
 	}
 }
@@ -354,23 +386,20 @@ static void control_post_instance(struct sim *sim, const struct http_req *req, s
 			action = json_object_get_string(v);
 			if (!json_object_is_type(v, json_type_string) ||
 			    (strcmp(action, "terminate") && strcmp(action, "stop") && strcmp(action, "hibernate"))) {
-				json_object_put(b);
-				control_error(resp, 400, "bad_action", "action must be terminate, stop or hibernate");
+				control_reject(b, resp, 400, "bad_action", "action must be terminate, stop or hibernate");
 				return;
 			}
 		}
 		rc = control_get_number(b, "lead_seconds", &lead);
 		if (rc < 0 || lead < 0 || lead > 86400) {
-			json_object_put(b);
-			control_error(resp, 400, "bad_lead", "lead_seconds must be a number from 0 to 86400");
+			control_reject(b, resp, 400, "bad_lead", "lead_seconds must be a number from 0 to 86400");
 			return;
 		}
 		if (json_object_object_get_ex(b, "rebalance", &v))
 			rebalance = json_object_get_boolean(v);
 		rc = control_get_number(b, "rebalance_lead_seconds", &rlead);
 		if (rc < 0 || rlead < 0 || rlead > 86400) {
-			json_object_put(b);
-			control_error(resp, 400, "bad_lead", "rebalance_lead_seconds must be a number from 0 to 86400");
+			control_reject(b, resp, 400, "bad_lead", "rebalance_lead_seconds must be a number from 0 to 86400");
 			return;
 		}
 		if (rc)
@@ -391,10 +420,7 @@ static void control_post_instance(struct sim *sim, const struct http_req *req, s
 		struct json_object *o = json_object_new_object();
 		json_object_object_add(o, "id", json_object_new_string(in->id));
 		json_object_object_add(o, "state", json_object_new_string(sim_state_name(in->state)));
-		json_object_object_add(o, "notice_action", in->action[0] ? json_object_new_string(in->action) : NULL);
-		json_object_object_add(o, "notice_time", control_time(in->action_wall_ms));
-		json_object_object_add(o, "notice_shown_time", control_time(in->notice_shown_ms));
-		json_object_object_add(o, "rebalance_time", control_time(in->rebalance_wall_ms));
+		control_instance_notice(o, in);
 		control_json(resp, 200, o);
 	}
 }
@@ -411,8 +437,7 @@ static void control_post_schedule(struct sim *sim, const struct http_req *req, s
 		return;
 	if (control_get_number(b, "at_seconds", &at) < 0 || control_get_number(b, "in_seconds", &in) < 0 ||
 	    (at < 0 && in < 0) || (at >= 0 && in >= 0) || at > 86400.0 * 3650 || in > 86400.0 * 3650) {
-		json_object_put(b);
-		control_error(resp, 400, "bad_time", "give one of at_seconds (simulated since the start) or in_seconds (from now)");
+		control_reject(b, resp, 400, "bad_time", "give one of at_seconds (simulated since the start) or in_seconds (from now)");
 		return;
 	}
 	if (json_object_object_get_ex(b, "az", &v))
@@ -426,8 +451,7 @@ static void control_post_schedule(struct sim *sim, const struct http_req *req, s
 		count = 0;
 	vt = at >= 0 ? (int64_t)(at * 1000) : sim_vt(sim, req->now_ms) + (int64_t)(in * 1000);
 	if (sim_schedule_add(sim, vt, az, type, (long)count) < 0) {
-		json_object_put(b);
-		control_error(resp, 400, "bad_schedule", "az and type are names or \"*\", count a number or \"all\"; at most 256 entries");
+		control_reject(b, resp, 400, "bad_schedule", "az and type are names or \"*\", count a number or \"all\"; at most 256 entries");
 		return;
 	}
 	sim_event(sim, req->now_ms, "schedule %d added: start+%.3fs %s %s", sim->nsched, (double)vt / 1000.0, az, type);
@@ -477,8 +501,7 @@ void control_handle(struct sim *sim, const struct http_req *req, struct http_res
 		if (!b)
 			return;
 		if (control_get_number(b, "scale", &scale) != 1 || clock_set_scale(&sim->clock, req->now_ms, scale) < 0) {
-			json_object_put(b);
-			control_error(resp, 400, "bad_scale", "scale must be a number from 0.001 to 100000");
+			control_reject(b, resp, 400, "bad_scale", "scale must be a number from 0.001 to 100000");
 			return;
 		}
 		json_object_put(b);
