@@ -60,8 +60,8 @@ static int spool_list(struct spool *sp, struct spool_item **items, size_t *n)
 		char path[700];
 		if (spool_parse_name(de->d_name, &it) < 0)
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", sp->dir, de->d_name);
-		if (stat(path, &st) < 0)
+		int len = snprintf(path, sizeof(path), "%s/%s", sp->dir, de->d_name);
+		if (len < 0 || (size_t)len >= sizeof(path) || stat(path, &st) < 0)
 			continue;
 		it.size = (size_t)st.st_size;
 		if (*n == alloc) {

@@ -442,7 +442,8 @@ void ec2_api_handle(struct sim *sim, const struct http_req *req, struct http_res
 	ec2_actions[i].fn(&c);
 out:
 	resp->status = c.status;
-	snprintf(resp->log, sizeof(resp->log), "ec2 %s region=%s key=%s %s", c.action, *region ? region : "-",
-		 *key ? key : "-", c.error_code[0] ? c.error_code : "ok");
+	/* Bounded fields: the line fits resp->log whatever the input (and every -O level agrees). */
+	snprintf(resp->log, sizeof(resp->log), "ec2 %.48s region=%.24s key=%.64s %.48s", c.action,
+		 *region ? region : "-", *key ? key : "-", c.error_code[0] ? c.error_code : "ok");
 	form_release(&form);
 }
