@@ -1,5 +1,6 @@
 /* db_clients.c - clients and client_tokens statements. */
 #include "core/db_clients.h"
+#include "common/json_util.h"
 #include "core/db.h"
 #include "common/arena.h"
 
@@ -161,40 +162,35 @@ int db_tokens_revoke_instance(struct db *db, const char *agent_id, const char *i
 	return db_query(db, NULL, db_clients_sql[SQL_TOKEN_REVOKE_INSTANCE], p, 2, NULL);
 }
 
-static struct json_object *jstr(const char *s)
-{
-	return s ? json_object_new_string(s) : NULL;
-}
-
 struct json_object *db_clients_json(const struct client_row *c)
 {
 	struct json_object *o = json_object_new_object();
-	json_object_object_add(o, "id", jstr(c->id));
-	json_object_object_add(o, "name", jstr(c->name));
-	json_object_object_add(o, "email", jstr(c->email));
-	json_object_object_add(o, "plan", jstr(c->plan));
+	json_object_object_add(o, "id", json_util_str(c->id));
+	json_object_object_add(o, "name", json_util_str(c->name));
+	json_object_object_add(o, "email", json_util_str(c->email));
+	json_object_object_add(o, "plan", json_util_str(c->plan));
 	json_object_object_add(o, "max_agents", json_object_new_int64(c->max_agents));
 	json_object_object_add(o, "max_instances", json_object_new_int64(c->max_instances));
 	json_object_object_add(o, "is_active", json_object_new_boolean(c->is_active));
 	json_object_object_add(o, "agents", json_object_new_int64(c->agents));
 	json_object_object_add(o, "version", json_object_new_int64(c->version));
-	json_object_object_add(o, "created_at", jstr(c->created_at));
-	json_object_object_add(o, "updated_at", jstr(c->updated_at));
+	json_object_object_add(o, "created_at", json_util_str(c->created_at));
+	json_object_object_add(o, "updated_at", json_util_str(c->updated_at));
 	return o;
 }
 
 struct json_object *db_tokens_json(const struct token_row *t)
 {
 	struct json_object *o = json_object_new_object();
-	json_object_object_add(o, "id", jstr(t->id));
-	json_object_object_add(o, "kind", jstr(t->kind));
-	json_object_object_add(o, "prefix", jstr(t->prefix));
-	json_object_object_add(o, "agent_id", jstr(t->agent_id));
-	json_object_object_add(o, "instance_id", jstr(t->instance_id));
-	json_object_object_add(o, "label", jstr(t->label));
-	json_object_object_add(o, "created_at", jstr(t->created_at));
-	json_object_object_add(o, "last_used_at", jstr(t->last_used_at));
-	json_object_object_add(o, "revoked_at", jstr(t->revoked_at));
+	json_object_object_add(o, "id", json_util_str(t->id));
+	json_object_object_add(o, "kind", json_util_str(t->kind));
+	json_object_object_add(o, "prefix", json_util_str(t->prefix));
+	json_object_object_add(o, "agent_id", json_util_str(t->agent_id));
+	json_object_object_add(o, "instance_id", json_util_str(t->instance_id));
+	json_object_object_add(o, "label", json_util_str(t->label));
+	json_object_object_add(o, "created_at", json_util_str(t->created_at));
+	json_object_object_add(o, "last_used_at", json_util_str(t->last_used_at));
+	json_object_object_add(o, "revoked_at", json_util_str(t->revoked_at));
 	json_object_object_add(o, "active", json_object_new_boolean(t->revoked_at == NULL));
 	return o;
 }

@@ -1,5 +1,6 @@
 /* admin_ops.c - health, jobs, emergencies and audit for admins (see admin_ops.h). */
 #include "fcgi-app/admin_ops.h"
+#include "common/json_util.h"
 #include "fcgi-app/app.h"
 #include "fcgi-app/metrics.h"
 #include "core/db_admin.h"
@@ -13,11 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-static struct json_object *admin_ops_str(const char *s)
-{
-	return s ? json_object_new_string(s) : NULL;
-}
 
 static struct json_object *admin_ops_num(const char *s)
 {
@@ -105,13 +101,13 @@ static struct json_object *admin_ops_job_states(struct app *app, struct request 
 		json_object_object_add(o, "interval_seconds", json_object_new_int64(j->interval_s));
 		if (db_rows_cell(&r, 0, 0)) {
 			last = json_object_new_object();
-			json_object_object_add(last, "status", admin_ops_str(db_rows_cell(&r, 0, 0)));
-			json_object_object_add(last, "started_at", admin_ops_str(db_rows_cell(&r, 0, 1)));
-			json_object_object_add(last, "finished_at", admin_ops_str(db_rows_cell(&r, 0, 2)));
-			json_object_object_add(last, "error", admin_ops_str(db_rows_cell(&r, 0, 3)));
+			json_object_object_add(last, "status", json_util_str(db_rows_cell(&r, 0, 0)));
+			json_object_object_add(last, "started_at", json_util_str(db_rows_cell(&r, 0, 1)));
+			json_object_object_add(last, "finished_at", json_util_str(db_rows_cell(&r, 0, 2)));
+			json_object_object_add(last, "error", json_util_str(db_rows_cell(&r, 0, 3)));
 		}
 		json_object_object_add(o, "last_run", last);
-		json_object_object_add(o, "last_success_at", admin_ops_str(db_rows_cell(&r, 0, 4)));
+		json_object_object_add(o, "last_success_at", json_util_str(db_rows_cell(&r, 0, 4)));
 		json_object_object_add(o, "lag_seconds", lag ? json_object_new_int64(strtoll(lag, NULL, 10)) : NULL);
 		json_object_object_add(o, "stale", json_object_new_boolean(is_stale));
 		json_object_object_add(o, "runs_24h", json_object_new_int64(strtoll(db_rows_cell(&r, 0, 6), NULL, 10)));
@@ -131,9 +127,9 @@ struct json_object *admin_ops_health_view(struct app *app, struct request *req, 
 	up = db_ensure(&app->db, &retry) == 0 && db_admin_db_info(&app->db, req->arena, &r) == 0 && r.nrows == 1;
 	json_object_object_add(d, "status", json_object_new_string(up ? "up" : "down"));
 	if (up) {
-		json_object_object_add(d, "version", admin_ops_str(db_rows_cell(&r, 0, 0)));
+		json_object_object_add(d, "version", json_util_str(db_rows_cell(&r, 0, 0)));
 		json_object_object_add(d, "schema_version", admin_ops_num(db_rows_cell(&r, 0, 1)));
-		json_object_object_add(d, "time", admin_ops_str(db_rows_cell(&r, 0, 6)));
+		json_object_object_add(d, "time", json_util_str(db_rows_cell(&r, 0, 6)));
 		f = json_object_new_object();
 		json_object_object_add(f, "agents", json_object_new_int64(strtoll(db_rows_cell(&r, 0, 2), NULL, 10)));
 		json_object_object_add(f, "agents_online", json_object_new_int64(strtoll(db_rows_cell(&r, 0, 3), NULL, 10)));
@@ -198,25 +194,25 @@ struct json_object *admin_ops_jobs_view(struct app *app, struct request *req, st
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *o = json_object_new_object(), *stats = NULL;
 		const char *st = db_rows_cell(&runs, i, 7);
-		json_object_object_add(o, "id", admin_ops_str(db_rows_cell(&runs, i, 0)));
-		json_object_object_add(o, "job", admin_ops_str(db_rows_cell(&runs, i, 1)));
-		json_object_object_add(o, "holder", admin_ops_str(db_rows_cell(&runs, i, 2)));
-		json_object_object_add(o, "started_at", admin_ops_str(db_rows_cell(&runs, i, 3)));
-		json_object_object_add(o, "finished_at", admin_ops_str(db_rows_cell(&runs, i, 4)));
+		json_object_object_add(o, "id", json_util_str(db_rows_cell(&runs, i, 0)));
+		json_object_object_add(o, "job", json_util_str(db_rows_cell(&runs, i, 1)));
+		json_object_object_add(o, "holder", json_util_str(db_rows_cell(&runs, i, 2)));
+		json_object_object_add(o, "started_at", json_util_str(db_rows_cell(&runs, i, 3)));
+		json_object_object_add(o, "finished_at", json_util_str(db_rows_cell(&runs, i, 4)));
 		json_object_object_add(o, "duration_seconds", admin_ops_num(db_rows_cell(&runs, i, 5)));
-		json_object_object_add(o, "status", admin_ops_str(db_rows_cell(&runs, i, 6)));
+		json_object_object_add(o, "status", json_util_str(db_rows_cell(&runs, i, 6)));
 		if (st)
 			stats = json_tokener_parse(st);
 		json_object_object_add(o, "stats", stats);
-		json_object_object_add(o, "stats_text", admin_ops_str(st));
-		json_object_object_add(o, "error", admin_ops_str(db_rows_cell(&runs, i, 8)));
+		json_object_object_add(o, "stats_text", json_util_str(st));
+		json_object_object_add(o, "error", json_util_str(db_rows_cell(&runs, i, 8)));
 		json_object_object_add(o, "failed", json_object_new_boolean(db_rows_cell(&runs, i, 6) &&
 									      !strcmp(db_rows_cell(&runs, i, 6), "failed")));
 		json_object_array_add(list, o);
 	}
 	json_object_object_add(v, "runs", list);
 	json_object_object_add(v, "has_runs", json_object_new_boolean(n > 0));
-	json_object_object_add(v, "job", admin_ops_str(job));
+	json_object_object_add(v, "job", json_util_str(job));
 	json_object_object_add(v, "limit", json_object_new_int64(limit));
 	json_object_object_add(v, "offset", json_object_new_int64(offset));
 	json_object_object_add(v, "next_offset", runs.nrows > (size_t)limit ? json_object_new_int64(offset + limit) : NULL);
@@ -225,7 +221,7 @@ struct json_object *admin_ops_jobs_view(struct app *app, struct request *req, st
 		struct json_object *o = json_object_new_object();
 		long long total = strtoll(db_rows_cell(&q, i, 1), NULL, 10), bad = strtoll(db_rows_cell(&q, i, 4), NULL, 10);
 		double pct = total ? 100.0 * (double)bad / (double)total : 0.0;
-		json_object_object_add(o, "date", admin_ops_str(db_rows_cell(&q, i, 0)));
+		json_object_object_add(o, "date", json_util_str(db_rows_cell(&q, i, 0)));
 		json_object_object_add(o, "buckets", json_object_new_int64(total));
 		json_object_object_add(o, "interpolated", json_object_new_int64(strtoll(db_rows_cell(&q, i, 2), NULL, 10)));
 		json_object_object_add(o, "flagged", json_object_new_int64(strtoll(db_rows_cell(&q, i, 3), NULL, 10)));
@@ -264,26 +260,26 @@ void admin_ops_emergencies(struct app *app, struct request *req, struct response
 	list = json_object_new_array();
 	for (size_t i = 0; i < em.nrows; i++) {
 		struct json_object *o = json_object_new_object();
-		json_object_object_add(o, "agent_id", admin_ops_str(db_rows_cell(&em, i, 0)));
-		json_object_object_add(o, "logical_agent_id", admin_ops_str(db_rows_cell(&em, i, 1)));
-		json_object_object_add(o, "notice_status", admin_ops_str(db_rows_cell(&em, i, 2)));
-		json_object_object_add(o, "deadline", admin_ops_str(db_rows_cell(&em, i, 3)));
+		json_object_object_add(o, "agent_id", json_util_str(db_rows_cell(&em, i, 0)));
+		json_object_object_add(o, "logical_agent_id", json_util_str(db_rows_cell(&em, i, 1)));
+		json_object_object_add(o, "notice_status", json_util_str(db_rows_cell(&em, i, 2)));
+		json_object_object_add(o, "deadline", json_util_str(db_rows_cell(&em, i, 3)));
 		json_object_array_add(list, o);
 	}
 	json_object_object_add(v, "active", list);
 	list = json_object_new_array();
 	for (size_t i = 0; i < ev.nrows; i++) {
 		struct json_object *o = json_object_new_object();
-		json_object_object_add(o, "id", admin_ops_str(db_rows_cell(&ev, i, 0)));
-		json_object_object_add(o, "agent_id", admin_ops_str(db_rows_cell(&ev, i, 1)));
-		json_object_object_add(o, "logical_agent_id", admin_ops_str(db_rows_cell(&ev, i, 2)));
-		json_object_object_add(o, "instance_id", admin_ops_str(db_rows_cell(&ev, i, 3)));
-		json_object_object_add(o, "signal", admin_ops_str(db_rows_cell(&ev, i, 4)));
-		json_object_object_add(o, "response_action", admin_ops_str(db_rows_cell(&ev, i, 5)));
-		json_object_object_add(o, "outcome", admin_ops_str(db_rows_cell(&ev, i, 6)));
+		json_object_object_add(o, "id", json_util_str(db_rows_cell(&ev, i, 0)));
+		json_object_object_add(o, "agent_id", json_util_str(db_rows_cell(&ev, i, 1)));
+		json_object_object_add(o, "logical_agent_id", json_util_str(db_rows_cell(&ev, i, 2)));
+		json_object_object_add(o, "instance_id", json_util_str(db_rows_cell(&ev, i, 3)));
+		json_object_object_add(o, "signal", json_util_str(db_rows_cell(&ev, i, 4)));
+		json_object_object_add(o, "response_action", json_util_str(db_rows_cell(&ev, i, 5)));
+		json_object_object_add(o, "outcome", json_util_str(db_rows_cell(&ev, i, 6)));
 		json_object_object_add(o, "failover_seconds", admin_ops_num(db_rows_cell(&ev, i, 7)));
-		json_object_object_add(o, "detected_at", admin_ops_str(db_rows_cell(&ev, i, 8)));
-		json_object_object_add(o, "resolved_at", admin_ops_str(db_rows_cell(&ev, i, 10)));
+		json_object_object_add(o, "detected_at", json_util_str(db_rows_cell(&ev, i, 8)));
+		json_object_object_add(o, "resolved_at", json_util_str(db_rows_cell(&ev, i, 10)));
 		json_object_array_add(list, o);
 	}
 	json_object_object_add(v, "events", list);
@@ -328,7 +324,7 @@ void admin_ops_audit(struct app *app, struct request *req, struct response *res)
 	for (size_t i = 0; i < r.nrows; i++) {
 		struct json_object *o = json_object_new_object();
 		for (size_t c = 0; c < sizeof(names) / sizeof(names[0]); c++)
-			json_object_object_add(o, names[c], admin_ops_str(db_rows_cell(&r, i, c)));
+			json_object_object_add(o, names[c], json_util_str(db_rows_cell(&r, i, c)));
 		json_object_array_add(list, o);
 	}
 	json_object_object_add(v, "events", list);

@@ -1,5 +1,6 @@
 /* agent_commands.c - commands, switch reports, termination and register-instance endpoints. */
 #include "fcgi-app/agent_commands.h"
+#include "common/json_util.h"
 #include "fcgi-app/app.h"
 #include "fcgi-app/validate.h"
 #include "core/awsnames.h"
@@ -21,11 +22,6 @@ static const char *const agent_commands_statuses[] = { "running", "succeeded", "
 static void agent_commands_bad(struct response *res, const char *message, const char *field)
 {
 	response_error(res, 400, "validation_failed", message, field);
-}
-
-static struct json_object *agent_commands_str(const char *s)
-{
-	return s ? json_object_new_string(s) : NULL;
 }
 
 /* A machine word: lowercase letters, digits, '_' and '-'. */
@@ -92,11 +88,11 @@ void agent_commands_pending(struct app *app, struct request *req, struct respons
 		json_object_object_add(c, "id", json_object_new_string(rows[i].id));
 		json_object_object_add(c, "type", json_object_new_string(rows[i].type));
 		json_object_object_add(c, "payload", payload);
-		json_object_object_add(c, "instance_id", agent_commands_str(rows[i].instance_id));
+		json_object_object_add(c, "instance_id", json_util_str(rows[i].instance_id));
 		json_object_object_add(c, "status", json_object_new_string(rows[i].status));
 		json_object_object_add(c, "priority", json_object_new_int64(rows[i].priority));
-		json_object_object_add(c, "created_at", agent_commands_str(rows[i].created_at));
-		json_object_object_add(c, "expires_at", agent_commands_str(rows[i].expires_at));
+		json_object_object_add(c, "created_at", json_util_str(rows[i].created_at));
+		json_object_object_add(c, "expires_at", json_util_str(rows[i].expires_at));
 		json_object_array_add(arr, c);
 	}
 	json_object_object_add(o, "commands", arr);
@@ -327,10 +323,10 @@ void agent_commands_switch_report(struct app *app, struct request *req, struct r
 		return;
 	}
 	struct json_object *o = json_object_new_object();
-	json_object_object_add(o, "switch_id", agent_commands_str(out.switch_id));
+	json_object_object_add(o, "switch_id", json_util_str(out.switch_id));
 	json_object_object_add(o, "created", json_object_new_boolean(out.created));
 	json_object_object_add(o, "old_instance_id", json_object_new_string(in.old_instance_id));
-	json_object_object_add(o, "old_role", agent_commands_str(out.old_role));
+	json_object_object_add(o, "old_role", json_util_str(out.old_role));
 	json_object_object_add(o, "new_instance_id", json_object_new_string(in.next.instance_id));
 	json_object_object_add(o, "role", json_object_new_string("primary"));
 	json_object_object_add(o, "pool_id", json_object_new_string(pool));
@@ -360,13 +356,13 @@ void agent_commands_to_terminate(struct app *app, struct request *req, struct re
 		const struct zombie_row *z = &due.rows[i];
 		struct json_object *e = json_object_new_object();
 		json_object_object_add(e, "instance_id", json_object_new_string(z->id));
-		json_object_object_add(e, "instance_type", agent_commands_str(z->instance_type));
-		json_object_object_add(e, "region", agent_commands_str(z->region));
-		json_object_object_add(e, "az", agent_commands_str(z->az));
-		json_object_object_add(e, "pool_id", agent_commands_str(z->pool_id));
-		json_object_object_add(e, "mode", agent_commands_str(z->mode));
-		json_object_object_add(e, "zombie_since", agent_commands_str(z->role_changed_at));
-		json_object_object_add(e, "last_error", agent_commands_str(z->termination_error));
+		json_object_object_add(e, "instance_type", json_util_str(z->instance_type));
+		json_object_object_add(e, "region", json_util_str(z->region));
+		json_object_object_add(e, "az", json_util_str(z->az));
+		json_object_object_add(e, "pool_id", json_util_str(z->pool_id));
+		json_object_object_add(e, "mode", json_util_str(z->mode));
+		json_object_object_add(e, "zombie_since", json_util_str(z->role_changed_at));
+		json_object_object_add(e, "last_error", json_util_str(z->termination_error));
 		json_object_array_add(arr, e);
 	}
 	json_object_object_add(o, "instances", arr);

@@ -1,5 +1,6 @@
 /* pages_admin.c - admin pages: users (list and create) and the audit log (see pages.h). */
 #include "fcgi-app/pages.h"
+#include "common/json_util.h"
 #include "fcgi-app/app.h"
 #include "fcgi-app/session.h"
 #include "core/db_clients.h"
@@ -16,11 +17,6 @@
 
 #define PAGES_AUDIT_LIMIT 200
 #define PAGES_AUDIT_HOURS_MAX (24 * 90)
-
-static struct json_object *pages_admin_str(const char *s)
-{
-	return s ? json_object_new_string(s) : NULL;
-}
 
 /* What the create-user form shows again after a refusal. */
 struct pages_user_form {
@@ -47,13 +43,13 @@ static void pages_admin_users_render(struct app *app, struct request *req, struc
 	list = json_object_new_array();
 	for (size_t i = 0; i < r.nrows; i++) {
 		struct json_object *o = json_object_new_object();
-		json_object_object_add(o, "id", pages_admin_str(pages_cell(&r, i, 0)));
-		json_object_object_add(o, "email", pages_admin_str(pages_cell(&r, i, 1)));
-		json_object_object_add(o, "role", pages_admin_str(pages_cell(&r, i, 2)));
-		json_object_object_add(o, "client_id", pages_admin_str(pages_cell(&r, i, 3)));
-		json_object_object_add(o, "client_name", pages_admin_str(pages_cell(&r, i, 4)));
+		json_object_object_add(o, "id", json_util_str(pages_cell(&r, i, 0)));
+		json_object_object_add(o, "email", json_util_str(pages_cell(&r, i, 1)));
+		json_object_object_add(o, "role", json_util_str(pages_cell(&r, i, 2)));
+		json_object_object_add(o, "client_id", json_util_str(pages_cell(&r, i, 3)));
+		json_object_object_add(o, "client_name", json_util_str(pages_cell(&r, i, 4)));
 		json_object_object_add(o, "active", json_object_new_boolean(!strcmp(pages_cell(&r, i, 5), "1")));
-		json_object_object_add(o, "last_login_at", pages_admin_str(pages_cell(&r, i, 6)));
+		json_object_object_add(o, "last_login_at", json_util_str(pages_cell(&r, i, 6)));
 		json_object_object_add(o, "locked", json_object_new_boolean(!strcmp(pages_cell(&r, i, 7), "1")));
 		json_object_array_add(list, o);
 	}
@@ -222,19 +218,19 @@ void pages_admin_audit(struct app *app, struct request *req, struct response *re
 	list = json_object_new_array();
 	for (size_t i = 0; i < r.nrows; i++) {
 		struct json_object *o = json_object_new_object();
-		json_object_object_add(o, "id", pages_admin_str(pages_cell(&r, i, 0)));
-		json_object_object_add(o, "client_id", pages_admin_str(pages_cell(&r, i, 1)));
-		json_object_object_add(o, "client_name", pages_admin_str(pages_cell(&r, i, 2)));
-		json_object_object_add(o, "agent_id", pages_admin_str(pages_cell(&r, i, 3)));
-		json_object_object_add(o, "agent_name", pages_admin_str(pages_cell(&r, i, 4)));
-		json_object_object_add(o, "actor_type", pages_admin_str(pages_cell(&r, i, 5)));
-		json_object_object_add(o, "actor_id", pages_admin_str(pages_cell(&r, i, 6)));
-		json_object_object_add(o, "action", pages_admin_str(pages_cell(&r, i, 7)));
-		json_object_object_add(o, "severity", pages_admin_str(pages_cell(&r, i, 8)));
-		json_object_object_add(o, "subject_type", pages_admin_str(pages_cell(&r, i, 9)));
-		json_object_object_add(o, "subject_id", pages_admin_str(pages_cell(&r, i, 10)));
-		json_object_object_add(o, "message", pages_admin_str(pages_cell(&r, i, 11)));
-		json_object_object_add(o, "trace_id", pages_admin_str(pages_cell(&r, i, 12)));
+		json_object_object_add(o, "id", json_util_str(pages_cell(&r, i, 0)));
+		json_object_object_add(o, "client_id", json_util_str(pages_cell(&r, i, 1)));
+		json_object_object_add(o, "client_name", json_util_str(pages_cell(&r, i, 2)));
+		json_object_object_add(o, "agent_id", json_util_str(pages_cell(&r, i, 3)));
+		json_object_object_add(o, "agent_name", json_util_str(pages_cell(&r, i, 4)));
+		json_object_object_add(o, "actor_type", json_util_str(pages_cell(&r, i, 5)));
+		json_object_object_add(o, "actor_id", json_util_str(pages_cell(&r, i, 6)));
+		json_object_object_add(o, "action", json_util_str(pages_cell(&r, i, 7)));
+		json_object_object_add(o, "severity", json_util_str(pages_cell(&r, i, 8)));
+		json_object_object_add(o, "subject_type", json_util_str(pages_cell(&r, i, 9)));
+		json_object_object_add(o, "subject_id", json_util_str(pages_cell(&r, i, 10)));
+		json_object_object_add(o, "message", json_util_str(pages_cell(&r, i, 11)));
+		json_object_object_add(o, "trace_id", json_util_str(pages_cell(&r, i, 12)));
 		pages_add_time(o, "at", pages_cell(&r, i, 13), pages_cell(&r, i, 14), now);
 		json_object_array_add(list, o);
 	}

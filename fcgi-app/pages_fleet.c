@@ -1,5 +1,6 @@
 /* pages_fleet.c - overview, agents list, agent detail and its config form (see pages.h). */
 #include "fcgi-app/pages.h"
+#include "common/json_util.h"
 #include "fcgi-app/app.h"
 #include "fcgi-app/session.h"
 #include "fcgi-app/svg.h"
@@ -24,11 +25,6 @@
 #define PAGES_ALTERNATIVES 3       /* other zones' pools of the same type on the chart */
 #define PAGES_AGENT_REPLICAS 10
 #define PAGES_AGENT_DECISIONS 5
-
-static struct json_object *pages_str(const char *s)
-{
-	return s ? json_object_new_string(s) : NULL;
-}
 
 static struct json_object *pages_money_obj(double v)
 {
@@ -63,13 +59,13 @@ void pages_switch_rows(struct json_object *list, const struct db_rows *r, int64_
 	for (size_t i = 0; i < r->nrows; i++) {
 		struct json_object *o = json_object_new_object();
 		const char *impact = pages_cell(r, i, 7), *down = pages_cell(r, i, 8);
-		json_object_object_add(o, "id", pages_str(pages_cell(r, i, 0)));
-		json_object_object_add(o, "agent_id", pages_str(pages_cell(r, i, 1)));
-		json_object_object_add(o, "agent_name", pages_str(pages_cell(r, i, 2)));
+		json_object_object_add(o, "id", json_util_str(pages_cell(r, i, 0)));
+		json_object_object_add(o, "agent_id", json_util_str(pages_cell(r, i, 1)));
+		json_object_object_add(o, "agent_name", json_util_str(pages_cell(r, i, 2)));
 		json_object_object_add(o, "from_mode", json_object_new_string(pages_mode_word(pages_cell(r, i, 3))));
-		json_object_object_add(o, "from_pool", pages_str(pages_cell(r, i, 4)));
+		json_object_object_add(o, "from_pool", json_util_str(pages_cell(r, i, 4)));
 		json_object_object_add(o, "to_mode", json_object_new_string(pages_mode_word(pages_cell(r, i, 5))));
-		json_object_object_add(o, "to_pool", pages_str(pages_cell(r, i, 6)));
+		json_object_object_add(o, "to_pool", json_util_str(pages_cell(r, i, 6)));
 		json_object_object_add(o, "savings_per_hour", pages_price_obj(impact));
 		json_object_object_add(o, "downtime_seconds", down ? json_object_new_double(strtod(down, NULL)) : NULL);
 		if (down) {
@@ -77,7 +73,7 @@ void pages_switch_rows(struct json_object *list, const struct db_rows *r, int64_
 			snprintf(buf, sizeof(buf), "%.1f s", strtod(down, NULL));
 			json_object_object_add(o, "downtime", json_object_new_string(buf));
 		}
-		json_object_object_add(o, "status", pages_str(pages_cell(r, i, 9)));
+		json_object_object_add(o, "status", json_util_str(pages_cell(r, i, 9)));
 		pages_add_time(o, "at", pages_cell(r, i, 10), pages_cell(r, i, 11), now);
 		json_object_array_add(list, o);
 	}
@@ -155,9 +151,9 @@ void pages_overview(struct app *app, struct request *req, struct response *res)
 	list = json_object_new_array();
 	for (size_t i = 0; i < em.nrows; i++) {
 		o = json_object_new_object();
-		json_object_object_add(o, "agent_id", pages_str(pages_cell(&em, i, 0)));
-		json_object_object_add(o, "agent_name", pages_str(pages_cell(&em, i, 1)));
-		json_object_object_add(o, "notice", pages_str(pages_cell(&em, i, 2)));
+		json_object_object_add(o, "agent_id", json_util_str(pages_cell(&em, i, 0)));
+		json_object_object_add(o, "agent_name", json_util_str(pages_cell(&em, i, 1)));
+		json_object_object_add(o, "notice", json_util_str(pages_cell(&em, i, 2)));
 		pages_add_time(o, "deadline", pages_cell(&em, i, 3), pages_cell(&em, i, 4), now);
 		json_object_array_add(list, o);
 	}
@@ -186,17 +182,17 @@ void pages_agents(struct app *app, struct request *req, struct response *res)
 	for (size_t i = 0; i < r.nrows; i++) {
 		struct json_object *o = json_object_new_object();
 		const char *st = pages_cell(&r, i, 3);
-		json_object_object_add(o, "id", pages_str(pages_cell(&r, i, 0)));
-		json_object_object_add(o, "name", pages_str(pages_cell(&r, i, 1)));
-		json_object_object_add(o, "hostname", pages_str(pages_cell(&r, i, 2)));
-		json_object_object_add(o, "status", pages_str(st));
+		json_object_object_add(o, "id", json_util_str(pages_cell(&r, i, 0)));
+		json_object_object_add(o, "name", json_util_str(pages_cell(&r, i, 1)));
+		json_object_object_add(o, "hostname", json_util_str(pages_cell(&r, i, 2)));
+		json_object_object_add(o, "status", json_util_str(st));
 		json_object_object_add(o, "online", json_object_new_boolean(st && !strcmp(st, "online")));
 		json_object_object_add(o, "mode", json_object_new_string(pages_mode_word(pages_cell(&r, i, 4))));
-		json_object_object_add(o, "pool", pages_str(pages_cell(&r, i, 5)));
-		json_object_object_add(o, "instance_type", pages_str(pages_cell(&r, i, 6)));
+		json_object_object_add(o, "pool", json_util_str(pages_cell(&r, i, 5)));
+		json_object_object_add(o, "instance_type", json_util_str(pages_cell(&r, i, 6)));
 		pages_add_time(o, "last_heartbeat", pages_cell(&r, i, 7), pages_cell(&r, i, 8), now);
-		json_object_object_add(o, "client_name", pages_str(pages_cell(&r, i, 9)));
-		json_object_object_add(o, "notice", pages_str(pages_cell(&r, i, 10)));
+		json_object_object_add(o, "client_name", json_util_str(pages_cell(&r, i, 9)));
+		json_object_object_add(o, "notice", json_util_str(pages_cell(&r, i, 10)));
 		json_object_array_add(list, o);
 	}
 	json_object_object_add(v, "has_agents", json_object_new_boolean(r.nrows > 0));
@@ -341,7 +337,7 @@ static int pages_agent_chart(struct app *app, struct request *req, struct json_o
 	json_object_object_add(f, "title", json_object_new_string(title));
 	json_object_object_add(f, "svg", json_object_new_string(svg.buf));
 	json_object_object_add(f, "points", json_object_new_int((int)drawn.points));
-	json_object_object_add(f, "source", pages_str(source));
+	json_object_object_add(f, "source", json_util_str(source));
 	json_object_object_add(f, "series", series);
 	json_object_object_add(f, "has_alternatives", json_object_new_boolean(ns > 1));
 	json_object_object_add(f, "rows", rows);
@@ -394,13 +390,13 @@ static int pages_agent_extras(struct app *app, struct request *req, struct json_
 		const char *st = pages_cell(&rep, i, 3), *inst = pages_cell(&rep, i, 1);
 		char pct[16];
 		snprintf(pct, sizeof(pct), "%.0f%%", strtod(pages_cell(&rep, i, 5) ? pages_cell(&rep, i, 5) : "0", NULL));
-		json_object_object_add(o, "id", pages_str(pages_cell(&rep, i, 0)));
-		json_object_object_add(o, "instance_id", pages_str(inst));
-		json_object_object_add(o, "type", pages_str(pages_cell(&rep, i, 2)));
-		json_object_object_add(o, "status", pages_str(st));
-		json_object_object_add(o, "pool", pages_str(pages_cell(&rep, i, 4)));
+		json_object_object_add(o, "id", json_util_str(pages_cell(&rep, i, 0)));
+		json_object_object_add(o, "instance_id", json_util_str(inst));
+		json_object_object_add(o, "type", json_util_str(pages_cell(&rep, i, 2)));
+		json_object_object_add(o, "status", json_util_str(st));
+		json_object_object_add(o, "pool", json_util_str(pages_cell(&rep, i, 4)));
 		json_object_object_add(o, "progress", json_object_new_string(pct));
-		json_object_object_add(o, "error_text", pages_str(pages_cell(&rep, i, 6)));
+		json_object_object_add(o, "error_text", json_util_str(pages_cell(&rep, i, 6)));
 		pages_add_time(o, "created", pages_cell(&rep, i, 7), pages_cell(&rep, i, 8), now);
 		json_object_object_add(o, "ready", json_object_new_boolean(!strcmp(st, "ready")));
 		json_object_object_add(o, "can_promote", json_object_new_boolean(!strcmp(st, "ready") && inst));
@@ -418,12 +414,12 @@ static int pages_agent_extras(struct app *app, struct request *req, struct json_
 		const char *target = pages_cell(&dec, i, 6);
 		char buf[32];
 		pages_add_time(o, "at", pages_cell(&dec, i, 0), pages_cell(&dec, i, 1), now);
-		json_object_object_add(o, "mode", pages_str(pages_cell(&dec, i, 2)));
-		json_object_object_add(o, "decision", pages_str(pages_cell(&dec, i, 3)));
-		json_object_object_add(o, "from_pool", pages_str(pages_cell(&dec, i, 4)));
+		json_object_object_add(o, "mode", json_util_str(pages_cell(&dec, i, 2)));
+		json_object_object_add(o, "decision", json_util_str(pages_cell(&dec, i, 3)));
+		json_object_object_add(o, "from_pool", json_util_str(pages_cell(&dec, i, 4)));
 		/* Every key is set (a missing one would resolve in an outer context, e.g. the page's risk). */
 		if (target)
-			json_object_object_add(o, "target", pages_str(target));
+			json_object_object_add(o, "target", json_util_str(target));
 		else
 			json_object_object_add(o, "target", json_object_new_string(
 				pages_cell(&dec, i, 5) ? pages_mode_word(pages_cell(&dec, i, 5)) : "stay where it is"));
@@ -488,19 +484,19 @@ static struct json_object *pages_agent_view(struct app *app, struct request *req
 	}
 	v = json_object_new_object();
 	a = json_object_new_object();
-	json_object_object_add(a, "id", pages_str(pages_cell(&r, 0, 0)));
-	json_object_object_add(a, "client_id", pages_str(pages_cell(&r, 0, 1)));
-	json_object_object_add(a, "client_name", pages_str(pages_cell(&r, 0, 2)));
-	json_object_object_add(a, "name", pages_str(pages_cell(&r, 0, 3)));
-	json_object_object_add(a, "hostname", pages_str(pages_cell(&r, 0, 4)));
-	json_object_object_add(a, "status", pages_str(pages_cell(&r, 0, 5)));
+	json_object_object_add(a, "id", json_util_str(pages_cell(&r, 0, 0)));
+	json_object_object_add(a, "client_id", json_util_str(pages_cell(&r, 0, 1)));
+	json_object_object_add(a, "client_name", json_util_str(pages_cell(&r, 0, 2)));
+	json_object_object_add(a, "name", json_util_str(pages_cell(&r, 0, 3)));
+	json_object_object_add(a, "hostname", json_util_str(pages_cell(&r, 0, 4)));
+	json_object_object_add(a, "status", json_util_str(pages_cell(&r, 0, 5)));
 	json_object_object_add(a, "online", json_object_new_boolean(!strcmp(pages_cell(&r, 0, 5), "online")));
 	json_object_object_add(a, "mode", json_object_new_string(pages_mode_word(pages_cell(&r, 0, 6))));
-	json_object_object_add(a, "pool", pages_str(pool));
-	json_object_object_add(a, "instance_id", pages_str(pages_cell(&r, 0, 8)));
-	json_object_object_add(a, "instance_type", pages_str(pages_cell(&r, 0, 9)));
-	json_object_object_add(a, "region", pages_str(pages_cell(&r, 0, 10)));
-	json_object_object_add(a, "az", pages_str(pages_cell(&r, 0, 11)));
+	json_object_object_add(a, "pool", json_util_str(pool));
+	json_object_object_add(a, "instance_id", json_util_str(pages_cell(&r, 0, 8)));
+	json_object_object_add(a, "instance_type", json_util_str(pages_cell(&r, 0, 9)));
+	json_object_object_add(a, "region", json_util_str(pages_cell(&r, 0, 10)));
+	json_object_object_add(a, "az", json_util_str(pages_cell(&r, 0, 11)));
 	pages_add_time(a, "last_heartbeat", pages_cell(&r, 0, 12), pages_cell(&r, 0, 13), now);
 	json_object_object_add(a, "auto_switch_enabled", json_object_new_boolean(!strcmp(pages_cell(&r, 0, 14), "1")));
 	json_object_object_add(a, "auto_terminate_enabled",
@@ -510,10 +506,10 @@ static struct json_object *pages_agent_view(struct app *app, struct request *req
 	json_object_object_add(a, "terminate_wait_seconds", json_object_new_int(atoi(pages_cell(&r, 0, 17))));
 	json_object_object_add(a, "config_version", json_object_new_int(atoi(pages_cell(&r, 0, 18))));
 	json_object_object_add(a, "version", json_object_new_int(atoi(pages_cell(&r, 0, 19))));
-	json_object_object_add(a, "notice", pages_str(pages_cell(&r, 0, 20)));
+	json_object_object_add(a, "notice", json_util_str(pages_cell(&r, 0, 20)));
 	json_object_object_add(a, "under_notice", json_object_new_boolean(strcmp(pages_cell(&r, 0, 20), "none")));
-	json_object_object_add(a, "notice_deadline", pages_str(pages_cell(&r, 0, 21)));
-	json_object_object_add(a, "agent_version", pages_str(pages_cell(&r, 0, 22)));
+	json_object_object_add(a, "notice_deadline", json_util_str(pages_cell(&r, 0, 21)));
+	json_object_object_add(a, "agent_version", json_util_str(pages_cell(&r, 0, 22)));
 	json_object_object_add(v, "agent", a);
 
 	/* Prices: the primary instance's, else the pool's latest report. */
@@ -525,7 +521,7 @@ static struct json_object *pages_agent_view(struct app *app, struct request *req
 	if (pr.nrows && pages_cell(&pr, 0, 1))
 		json_object_object_add(f, "ondemand", pages_price_obj(pages_cell(&pr, 0, 1)));
 	if (pool && latest.nrows)
-		json_object_object_add(f, "observed_at", pages_str(pages_cell(&latest, 0, 1)));
+		json_object_object_add(f, "observed_at", json_util_str(pages_cell(&latest, 0, 1)));
 	json_object_object_add(v, "price", f);
 
 	/* The 7-day chart of the pool and its alternatives, and the figures. */
@@ -551,14 +547,14 @@ static struct json_object *pages_agent_view(struct app *app, struct request *req
 		json_object_object_add(f, "auto_switch", json_object_new_boolean(form->auto_switch));
 		json_object_object_add(f, "auto_terminate", json_object_new_boolean(form->auto_terminate));
 		json_object_object_add(f, "manual_replica", json_object_new_boolean(form->manual_replica));
-		json_object_object_add(f, "terminate_wait_seconds", pages_str(form->wait ? form->wait : ""));
-		json_object_object_add(f, "version", pages_str(form->version ? form->version : ""));
+		json_object_object_add(f, "terminate_wait_seconds", json_util_str(form->wait ? form->wait : ""));
+		json_object_object_add(f, "version", json_util_str(form->version ? form->version : ""));
 	} else {
 		json_object_object_add(f, "auto_switch", json_object_new_boolean(!strcmp(pages_cell(&r, 0, 14), "1")));
 		json_object_object_add(f, "auto_terminate", json_object_new_boolean(!strcmp(pages_cell(&r, 0, 15), "1")));
 		json_object_object_add(f, "manual_replica", json_object_new_boolean(!strcmp(pages_cell(&r, 0, 16), "1")));
-		json_object_object_add(f, "terminate_wait_seconds", pages_str(pages_cell(&r, 0, 17)));
-		json_object_object_add(f, "version", pages_str(pages_cell(&r, 0, 19)));
+		json_object_object_add(f, "terminate_wait_seconds", json_util_str(pages_cell(&r, 0, 17)));
+		json_object_object_add(f, "version", json_util_str(pages_cell(&r, 0, 19)));
 	}
 	json_object_object_add(v, "form", f);
 	{
@@ -857,18 +853,18 @@ void pages_instances(struct app *app, struct request *req, struct response *res)
 	list = json_object_new_array();
 	for (size_t i = 0; i < r.nrows; i++) {
 		struct json_object *o = json_object_new_object();
-		json_object_object_add(o, "id", pages_str(pages_cell(&r, i, 0)));
-		json_object_object_add(o, "agent_id", pages_str(pages_cell(&r, i, 1)));
-		json_object_object_add(o, "agent_name", pages_str(pages_cell(&r, i, 2)));
-		json_object_object_add(o, "role", pages_str(pages_cell(&r, i, 3)));
-		json_object_object_add(o, "instance_type", pages_str(pages_cell(&r, i, 4)));
-		json_object_object_add(o, "az", pages_str(pages_cell(&r, i, 5)));
+		json_object_object_add(o, "id", json_util_str(pages_cell(&r, i, 0)));
+		json_object_object_add(o, "agent_id", json_util_str(pages_cell(&r, i, 1)));
+		json_object_object_add(o, "agent_name", json_util_str(pages_cell(&r, i, 2)));
+		json_object_object_add(o, "role", json_util_str(pages_cell(&r, i, 3)));
+		json_object_object_add(o, "instance_type", json_util_str(pages_cell(&r, i, 4)));
+		json_object_object_add(o, "az", json_util_str(pages_cell(&r, i, 5)));
 		json_object_object_add(o, "mode", json_object_new_string(pages_mode_word(pages_cell(&r, i, 6))));
-		json_object_object_add(o, "pool", pages_str(pages_cell(&r, i, 7)));
+		json_object_object_add(o, "pool", json_util_str(pages_cell(&r, i, 7)));
 		json_object_object_add(o, "spot_price", pages_price_obj(pages_cell(&r, i, 8)));
 		json_object_object_add(o, "ondemand_price", pages_price_obj(pages_cell(&r, i, 9)));
 		pages_add_time(o, "last_heartbeat", pages_cell(&r, i, 10), pages_cell(&r, i, 11), now);
-		json_object_object_add(o, "terminated_at", pages_str(pages_cell(&r, i, 12)));
+		json_object_object_add(o, "terminated_at", json_util_str(pages_cell(&r, i, 12)));
 		json_object_array_add(list, o);
 	}
 	opts = json_object_new_array();

@@ -1,5 +1,6 @@
 /* pages_history.c - what happened: switches, savings per day, emergencies (see pages.h). */
 #include "fcgi-app/pages.h"
+#include "common/json_util.h"
 #include "fcgi-app/app.h"
 #include "fcgi-app/session.h"
 #include "fcgi-app/svg.h"
@@ -18,11 +19,6 @@
 #define PAGES_SWITCH_LIMIT 500
 #define PAGES_SAVINGS_DAYS 30
 #define PAGES_INTERRUPTIONS 100
-
-static struct json_object *pages_history_str(const char *s)
-{
-	return s ? json_object_new_string(s) : NULL;
-}
 
 static struct json_object *pages_history_money(double v)
 {
@@ -117,7 +113,7 @@ void pages_savings(struct app *app, struct request *req, struct response *res)
 		total += saved;
 		od_total += od;
 		snprintf(pct, sizeof(pct), "%.1f%%", od > 0 ? 100.0 * saved / od : 0.0);
-		json_object_object_add(o, "date", pages_history_str(pages_cell(&r, i, 0)));
+		json_object_object_add(o, "date", json_util_str(pages_cell(&r, i, 0)));
 		json_object_object_add(o, "ondemand_cost", pages_history_money(od));
 		json_object_object_add(o, "actual_cost", pages_history_money(actual));
 		json_object_object_add(o, "saved", pages_history_money(saved));
@@ -159,9 +155,9 @@ void pages_emergencies(struct app *app, struct request *req, struct response *re
 	list = json_object_new_array();
 	for (size_t i = 0; i < em.nrows; i++) {
 		struct json_object *o = json_object_new_object();
-		json_object_object_add(o, "agent_id", pages_history_str(pages_cell(&em, i, 0)));
-		json_object_object_add(o, "agent_name", pages_history_str(pages_cell(&em, i, 1)));
-		json_object_object_add(o, "notice", pages_history_str(pages_cell(&em, i, 2)));
+		json_object_object_add(o, "agent_id", json_util_str(pages_cell(&em, i, 0)));
+		json_object_object_add(o, "agent_name", json_util_str(pages_cell(&em, i, 1)));
+		json_object_object_add(o, "notice", json_util_str(pages_cell(&em, i, 2)));
 		pages_add_time(o, "deadline", pages_cell(&em, i, 3), pages_cell(&em, i, 4), now);
 		json_object_array_add(list, o);
 	}
@@ -171,20 +167,20 @@ void pages_emergencies(struct app *app, struct request *req, struct response *re
 	for (size_t i = 0; i < ev.nrows; i++) {
 		struct json_object *o = json_object_new_object();
 		const char *fo = pages_cell(&ev, i, 7);
-		json_object_object_add(o, "id", pages_history_str(pages_cell(&ev, i, 0)));
-		json_object_object_add(o, "agent_id", pages_history_str(pages_cell(&ev, i, 1)));
-		json_object_object_add(o, "agent_name", pages_history_str(pages_cell(&ev, i, 2)));
-		json_object_object_add(o, "instance_id", pages_history_str(pages_cell(&ev, i, 3)));
-		json_object_object_add(o, "signal", pages_history_str(pages_cell(&ev, i, 4)));
-		json_object_object_add(o, "action", pages_history_str(pages_cell(&ev, i, 5)));
-		json_object_object_add(o, "outcome", pages_history_str(pages_cell(&ev, i, 6)));
+		json_object_object_add(o, "id", json_util_str(pages_cell(&ev, i, 0)));
+		json_object_object_add(o, "agent_id", json_util_str(pages_cell(&ev, i, 1)));
+		json_object_object_add(o, "agent_name", json_util_str(pages_cell(&ev, i, 2)));
+		json_object_object_add(o, "instance_id", json_util_str(pages_cell(&ev, i, 3)));
+		json_object_object_add(o, "signal", json_util_str(pages_cell(&ev, i, 4)));
+		json_object_object_add(o, "action", json_util_str(pages_cell(&ev, i, 5)));
+		json_object_object_add(o, "outcome", json_util_str(pages_cell(&ev, i, 6)));
 		if (fo) {
 			char buf[32];
 			snprintf(buf, sizeof(buf), "%.1f s", strtod(fo, NULL));
 			json_object_object_add(o, "failover", json_object_new_string(buf));
 		}
 		pages_add_time(o, "detected", pages_cell(&ev, i, 8), pages_cell(&ev, i, 9), now);
-		json_object_object_add(o, "resolved_at", pages_history_str(pages_cell(&ev, i, 10)));
+		json_object_object_add(o, "resolved_at", json_util_str(pages_cell(&ev, i, 10)));
 		json_object_array_add(list, o);
 	}
 	json_object_object_add(v, "has_events", json_object_new_boolean(ev.nrows > 0));
@@ -210,13 +206,13 @@ void pages_notifications(struct app *app, struct request *req, struct response *
 		struct json_object *o = json_object_new_object();
 		int read = !strcmp(pages_cell(&r, i, 7), "1");
 		unread += !read;
-		json_object_object_add(o, "id", pages_history_str(pages_cell(&r, i, 0)));
-		json_object_object_add(o, "agent_id", pages_history_str(pages_cell(&r, i, 1)));
-		json_object_object_add(o, "agent_name", pages_history_str(pages_cell(&r, i, 2)));
-		json_object_object_add(o, "type", pages_history_str(pages_cell(&r, i, 3)));
-		json_object_object_add(o, "severity", pages_history_str(pages_cell(&r, i, 4)));
-		json_object_object_add(o, "title", pages_history_str(pages_cell(&r, i, 5)));
-		json_object_object_add(o, "message", pages_history_str(pages_cell(&r, i, 6)));
+		json_object_object_add(o, "id", json_util_str(pages_cell(&r, i, 0)));
+		json_object_object_add(o, "agent_id", json_util_str(pages_cell(&r, i, 1)));
+		json_object_object_add(o, "agent_name", json_util_str(pages_cell(&r, i, 2)));
+		json_object_object_add(o, "type", json_util_str(pages_cell(&r, i, 3)));
+		json_object_object_add(o, "severity", json_util_str(pages_cell(&r, i, 4)));
+		json_object_object_add(o, "title", json_util_str(pages_cell(&r, i, 5)));
+		json_object_object_add(o, "message", json_util_str(pages_cell(&r, i, 6)));
 		json_object_object_add(o, "read", json_object_new_boolean(read));
 		pages_add_time(o, "at", pages_cell(&r, i, 8), pages_cell(&r, i, 9), now);
 		json_object_array_add(list, o);

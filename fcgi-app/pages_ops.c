@@ -1,5 +1,6 @@
 /* pages_ops.c - replicas and the admin's operations pages (see pages_ops.h). */
 #include "fcgi-app/pages_ops.h"
+#include "common/json_util.h"
 #include "fcgi-app/admin_ops.h"
 #include "fcgi-app/app.h"
 #include "fcgi-app/pages.h"
@@ -15,11 +16,6 @@
 #include <json-c/json.h>
 #include <stdlib.h>
 #include <string.h>
-
-static struct json_object *pages_ops_str(const char *s)
-{
-	return s ? json_object_new_string(s) : NULL;
-}
 
 /* Errors for the summary and the field: errors[] {field, message} and error{field: message}. */
 static void pages_ops_error(struct json_object *v, const char *field, const char *message)
@@ -71,16 +67,16 @@ static void pages_ops_replicas_render(struct app *app, struct request *req, stru
 		const char *id = db_rows_cell(&r, i, 0), *st = db_rows_cell(&r, i, 6);
 		char pct[16];
 		snprintf(pct, sizeof(pct), "%.0f%%", strtod(db_rows_cell(&r, i, 10), NULL));
-		json_object_object_add(o, "id", pages_ops_str(id));
-		json_object_object_add(o, "agent_id", pages_ops_str(db_rows_cell(&r, i, 1)));
-		json_object_object_add(o, "agent_name", pages_ops_str(db_rows_cell(&r, i, 2)));
-		json_object_object_add(o, "client_name", pages_ops_str(db_rows_cell(&r, i, 17)));
-		json_object_object_add(o, "instance_id", pages_ops_str(db_rows_cell(&r, i, 4)));
-		json_object_object_add(o, "type", pages_ops_str(db_rows_cell(&r, i, 5)));
-		json_object_object_add(o, "status", pages_ops_str(st));
-		json_object_object_add(o, "pool", pages_ops_str(db_rows_cell(&r, i, 7)));
+		json_object_object_add(o, "id", json_util_str(id));
+		json_object_object_add(o, "agent_id", json_util_str(db_rows_cell(&r, i, 1)));
+		json_object_object_add(o, "agent_name", json_util_str(db_rows_cell(&r, i, 2)));
+		json_object_object_add(o, "client_name", json_util_str(db_rows_cell(&r, i, 17)));
+		json_object_object_add(o, "instance_id", json_util_str(db_rows_cell(&r, i, 4)));
+		json_object_object_add(o, "type", json_util_str(db_rows_cell(&r, i, 5)));
+		json_object_object_add(o, "status", json_util_str(st));
+		json_object_object_add(o, "pool", json_util_str(db_rows_cell(&r, i, 7)));
 		json_object_object_add(o, "progress", json_object_new_string(pct));
-		json_object_object_add(o, "error_text", pages_ops_str(db_rows_cell(&r, i, 11)));
+		json_object_object_add(o, "error_text", json_util_str(db_rows_cell(&r, i, 11)));
 		pages_add_time(o, "created", db_rows_cell(&r, i, 12), db_rows_cell(&r, i, 13), now);
 		json_object_object_add(o, "can_promote",
 				       json_object_new_boolean(!strcmp(st, "ready") && db_rows_cell(&r, i, 4)));
@@ -136,8 +132,8 @@ void pages_ops_replica_promote(struct app *app, struct request *req, struct resp
 			struct json_object *o = json_object_new_object();
 			json_object_object_add(o, "replica_id", json_object_new_string(id));
 			json_object_object_add(o, "status", json_object_new_string("promoted"));
-			json_object_object_add(o, "instance_id", pages_ops_str(out.instance_id));
-			json_object_object_add(o, "old_instance_id", pages_ops_str(out.old_primary_id));
+			json_object_object_add(o, "instance_id", json_util_str(out.instance_id));
+			json_object_object_add(o, "old_instance_id", json_util_str(out.old_primary_id));
 			json_object_object_add(o, "command_id", json_object_new_string(out.command_id));
 			response_json_take(res, 200, o);
 			return;
@@ -193,12 +189,12 @@ static void pages_ops_clients_render(struct app *app, struct request *req, struc
 		json_object_object_add(o, "id", json_object_new_string(rows[i].id));
 		json_object_object_add(o, "name", json_object_new_string(rows[i].name));
 		json_object_object_add(o, "email", json_object_new_string(rows[i].email));
-		json_object_object_add(o, "plan", pages_ops_str(rows[i].plan));
+		json_object_object_add(o, "plan", json_util_str(rows[i].plan));
 		json_object_object_add(o, "agents", json_object_new_int64(rows[i].agents));
 		json_object_object_add(o, "max_agents", json_object_new_int64(rows[i].max_agents));
 		json_object_object_add(o, "active", json_object_new_boolean(rows[i].is_active));
 		json_object_object_add(o, "version", json_object_new_int64(rows[i].version));
-		json_object_object_add(o, "created_at", pages_ops_str(rows[i].created_at));
+		json_object_object_add(o, "created_at", json_util_str(rows[i].created_at));
 		json_object_array_add(list, o);
 	}
 	json_object_object_add(v, "clients", list);
