@@ -8,7 +8,8 @@ N=200
 export SPOT_URL SPOT_CA_FILE CLIENT_TOKEN
 register_one() {
   local n=$1 iid out
-  iid=$(printf 'i-%017x' "$((0x100000 + n * 7919 + RANDOM))")
+  # n in the high digits keeps the ids of one run distinct; the random part, those of different runs.
+  iid=$(printf 'i-%05x%012x' "$n" "$((RANDOM * 32768 + RANDOM))")
   out=$(curl -s --max-time 30 --cacert "$SPOT_CA_FILE" -H "Authorization: Bearer $CLIENT_TOKEN" \
     -H 'Content-Type: application/json' -w '\t%{http_code}' \
     -d "{\"logical_agent_id\":\"conc-$n\",\"instance_id\":\"$iid\",\"instance_type\":\"m5.large\",\"region\":\"us-west-2\",\"az\":\"us-west-2b\",\"mode\":\"spot\"}" \
