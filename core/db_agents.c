@@ -1,6 +1,7 @@
 /* db_agents.c - agents, instances and pools statements for the agent protocol. */
 #include "core/db_agents.h"
 #include "core/db.h"
+#include "core/commands.h"
 #include "common/arena.h"
 
 #include <stdlib.h>
@@ -12,6 +13,17 @@
 	"manual_replica_enabled, terminate_wait_seconds, config_version, version"
 #define INSTANCE_COLS \
 	"id, agent_id, client_id, role, instance_type, region, az, mode, pool_id, " DB_RFC3339("last_heartbeat_at") ", version"
+
+/*
+ * What pending-commands would hand out (core/db_commands.c): pending, or acked
+ * but not started within the lease. The heartbeat's count uses the same rule,
+ * so an agent whose first taker died is told there is work.
+ */
+#define DB_AGENTS_STR_(x) #x
+#define DB_AGENTS_STR(x) DB_AGENTS_STR_(x)
+#define DB_AGENTS_HANDABLE                                                                  \
+	"(c.status = 'pending' OR (c.status = 'acked' AND c.acked_at < UTC_TIMESTAMP(3) - INTERVAL " \
+	DB_AGENTS_STR(COMMAND_LEASE_S) " SECOND))"
 
 static const char *const db_agents_sql[] = {
 	"SELECT " AGENT_COLS " FROM agents WHERE id = ?",
@@ -42,7 +54,7 @@ static const char *const db_agents_sql[] = {
 	"ORDER BY it.ondemand_price IS NULL, it.ondemand_price, it.instance_type LIMIT 16",
 	/* Commands addressed to this instance, or to whichever instance is the primary. */
 	"SELECT i.role, a.status, a.config_version, (SELECT COUNT(*) FROM commands c WHERE c.agent_id = a.id "
-	"AND c.status = 'pending' AND c.expires_at > UTC_TIMESTAMP(3) "
+	"AND " DB_AGENTS_HANDABLE " AND c.expires_at > UTC_TIMESTAMP(3) "
 	"AND (c.instance_id = i.id OR (c.instance_id IS NULL AND i.role = 'primary'))) "
 	"FROM instances i JOIN agents a ON a.id = i.agent_id WHERE i.id = ? AND i.agent_id = ?",
 	"UPDATE instances SET last_heartbeat_at = UTC_TIMESTAMP(3), reported_status = ?, uptime_seconds = ? "
@@ -59,7 +71,7 @@ static const char *const db_agents_sql[] = {
 	 */
 	"SELECT i.role, a.status, a.config_version, a.client_id, "
 	"a.last_heartbeat_at IS NULL OR a.last_heartbeat_at < UTC_TIMESTAMP(3) - INTERVAL ? SECOND, "
-	"(SELECT COUNT(*) FROM commands c WHERE c.agent_id = a.id AND c.status = 'pending' "
+	"(SELECT COUNT(*) FROM commands c WHERE c.agent_id = a.id AND " DB_AGENTS_HANDABLE " "
 	"AND c.expires_at > UTC_TIMESTAMP(3) AND (c.instance_id = i.id OR (c.instance_id IS NULL AND i.role = 'primary'))) "
 	"FROM client_tokens t JOIN clients k ON k.id = t.client_id AND k.is_active "
 	"JOIN instances i ON i.id = ? AND i.agent_id = ? AND i.client_id = t.client_id "

@@ -94,8 +94,17 @@ agent_call GET "/api/agents/$A/pending-commands?instance_id=$P"
 expect_status 200
 expect_json '.commands | length' 0
 
-# Lease: an acked command not started within 60 s is handed out again.
+# While it is acked within its lease, the heartbeat counts nothing to fetch.
+AGENT_ID=$A
+heartbeat "$P"
+expect_status 200
+expect_json .pending_commands 0
+# Lease: an acked command not started within 60 s is handed out again, and the
+# heartbeat says so (the first taker died).
 sql "UPDATE commands SET acked_at = UTC_TIMESTAMP(3) - INTERVAL 5 MINUTE WHERE id='$CMD'"
+heartbeat "$P"
+expect_status 200
+expect_json .pending_commands 1
 agent_call GET "/api/agents/$A/pending-commands?instance_id=$P"
 expect_json '.commands | length' 1
 expect_json '.commands[0].id' "$CMD"
