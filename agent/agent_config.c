@@ -160,3 +160,98 @@ int agent_config_load_text(struct agent_config *c, const char *text, int use_env
 		return -1;
 	return agent_config_validate(c, err, errsize);
 }
+
+/* NULL-safe string equality. */
+static int agent_config_same(const char *a, const char *b)
+{
+	if (!a || !b)
+		return a == b;
+	return !strcmp(a, b);
+}
+
+int agent_config_reload(struct agent_config *c, struct agent_config *old, unsigned *changed, char *err,
+			size_t errsize)
+{
+	struct agent_config next;
+	unsigned ch = 0;
+
+	agent_config_init(old);
+	*changed = 0;
+	agent_config_init(&next);
+	next.raw.use_env = c->raw.use_env;
+	if (agent_config_load(&next, c->config_path, err, errsize) < 0) {
+		agent_config_release(&next);
+		return -1;
+	}
+	if (!agent_config_same(c->server_url, next.server_url) || !agent_config_same(c->ca_file, next.ca_file))
+		ch |= AGENT_CONFIG_CHANGED_SERVER;
+	if (!agent_config_same(c->client_token, next.client_token))
+		ch |= AGENT_CONFIG_CHANGED_TOKEN;
+	if (c->heartbeat_s != next.heartbeat_s || c->pricing_s != next.pricing_s ||
+	    c->command_poll_s != next.command_poll_s || c->interruption_poll_s != next.interruption_poll_s ||
+	    c->termination_s != next.termination_s)
+		ch |= AGENT_CONFIG_CHANGED_INTERVALS;
+	if (!agent_config_same(c->imds_url, next.imds_url))
+		ch |= AGENT_CONFIG_CHANGED_IMDS;
+	if (!agent_config_same(c->ec2_url, next.ec2_url) || !agent_config_same(c->region, next.region))
+		ch |= AGENT_CONFIG_CHANGED_EC2;
+	if (!agent_config_same(c->access_key_id, next.access_key_id) ||
+	    !agent_config_same(c->secret_access_key, next.secret_access_key) ||
+	    !agent_config_same(c->session_token, next.session_token))
+		ch |= AGENT_CONFIG_CHANGED_CREDS;
+	if (!agent_config_same(c->log_level, next.log_level))
+		ch |= AGENT_CONFIG_CHANGED_LOG;
+	if (c->spool_max_entries != next.spool_max_entries || c->spool_max_bytes != next.spool_max_bytes)
+		ch |= AGENT_CONFIG_CHANGED_SPOOL;
+	/* Identity and spool location stay as they were until a restart. */
+	if (!agent_config_same(c->logical_id, next.logical_id)) {
+		ch |= AGENT_CONFIG_KEPT;
+		free(next.owned[3]);
+		next.owned[3] = c->logical_id ? xstrdup(c->logical_id) : NULL;
+		next.logical_id = next.owned[3];
+	}
+	if (!agent_config_same(c->spool_dir, next.spool_dir)) {
+		ch |= AGENT_CONFIG_KEPT;
+		free(next.owned[2]);
+		next.owned[2] = xstrdup(c->spool_dir);
+		next.spool_dir = next.owned[2];
+	}
+	*old = *c;
+	*c = next;
+	*changed = ch;
+	return 0;
+}
+
+void agent_config_changes_name(unsigned changed, char *buf, size_t size)
+{
+	static const struct {
+		unsigned bit;
+		const char *name;
+	} names[] = {
+		{ AGENT_CONFIG_CHANGED_SERVER, "server url" },
+		{ AGENT_CONFIG_CHANGED_TOKEN, "client token" },
+		{ AGENT_CONFIG_CHANGED_INTERVALS, "intervals" },
+		{ AGENT_CONFIG_CHANGED_IMDS, "imds url" },
+		{ AGENT_CONFIG_CHANGED_EC2, "ec2 endpoint" },
+		{ AGENT_CONFIG_CHANGED_CREDS, "credentials" },
+		{ AGENT_CONFIG_CHANGED_LOG, "log level" },
+		{ AGENT_CONFIG_CHANGED_SPOOL, "spool bounds" },
+		{ AGENT_CONFIG_KEPT, "logical id or spool dir (kept until restart)" },
+	};
+	size_t len = 0;
+
+	if (!size)
+		return;
+	buf[0] = 0;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		int w;
+		if (!(changed & names[i].bit))
+			continue;
+		w = snprintf(buf + len, size - len, "%s%s", len ? ", " : "", names[i].name);
+		if (w < 0 || (size_t)w >= size - len)
+			return;
+		len += (size_t)w;
+	}
+	if (!len)
+		snprintf(buf, size, "nothing");
+}

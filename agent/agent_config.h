@@ -1,8 +1,9 @@
 /*
  * agent_config.h - spot-agent's settings: SPOT_* (and AWS_*) from the
  * environment, then the KEY=VALUE file user data provides (the environment
- * wins, common/config.h). Validated once at start; every failure is a
- * one-line reason and the exit code AGENT_EXIT_CONFIG.
+ * wins, common/config.h). Validated at start (every failure is a one-line
+ * reason and the exit code AGENT_EXIT_CONFIG) and again on SIGHUP, when a bad
+ * file keeps the running config (agent_config_reload).
  *
  *   SPOT_URL                server base URL (https://host:port), required
  *   SPOT_CLIENT_TOKEN       the client token used to register (SPOT_TOKEN is an alias), required
@@ -70,5 +71,36 @@ void agent_config_release(struct agent_config *c);
 int agent_config_load(struct agent_config *c, const char *path, char *err, size_t errsize);
 /* Same, from text (tests); use_env 0 ignores the environment. */
 int agent_config_load_text(struct agent_config *c, const char *text, int use_env, char *err, size_t errsize);
+
+/*
+ * SIGHUP: what agent_config_reload found changed, one bit per group of keys.
+ * SPOT_LOGICAL_ID and SPOT_SPOOL_DIR name what the agent is and where its
+ * owed reports wait: a new value there is not applied (AGENT_CONFIG_KEPT)
+ * until the agent restarts.
+ */
+enum agent_config_change {
+	AGENT_CONFIG_CHANGED_SERVER = 1u << 0,		/* SPOT_URL, SPOT_CA_FILE */
+	AGENT_CONFIG_CHANGED_TOKEN = 1u << 1,		/* SPOT_CLIENT_TOKEN */
+	AGENT_CONFIG_CHANGED_INTERVALS = 1u << 2,	/* SPOT_*_SECONDS */
+	AGENT_CONFIG_CHANGED_IMDS = 1u << 3,		/* SPOT_IMDS_URL */
+	AGENT_CONFIG_CHANGED_EC2 = 1u << 4,		/* SPOT_EC2_URL, AWS_REGION */
+	AGENT_CONFIG_CHANGED_CREDS = 1u << 5,		/* AWS_ACCESS_KEY_ID, ... */
+	AGENT_CONFIG_CHANGED_LOG = 1u << 6,		/* SPOT_LOG_LEVEL */
+	AGENT_CONFIG_CHANGED_SPOOL = 1u << 7,		/* SPOT_SPOOL_MAX_* */
+	AGENT_CONFIG_KEPT = 1u << 8			/* SPOT_LOGICAL_ID or SPOT_SPOOL_DIR: at restart */
+};
+
+/*
+ * Re-reads c->config_path (and the environment) into a new config. On
+ * success the new config is moved into *c, the previous one into *old (the
+ * caller re-points whatever borrowed its strings, then releases *old),
+ * *changed gets the agent_config_change bits, and 0 is returned. On failure
+ * (unreadable file, bad value) *c is untouched, *old is left initialized and
+ * empty, err holds the one-line reason, and -1 is returned.
+ */
+int agent_config_reload(struct agent_config *c, struct agent_config *old, unsigned *changed, char *err,
+			size_t errsize);
+/* "server url, token, ..." for *changed, into buf (always terminated). */
+void agent_config_changes_name(unsigned changed, char *buf, size_t size);
 
 #endif
