@@ -8,7 +8,8 @@ SPOT_PKGS_RUN=(gcc make cmake pkg-config libc6-dev
   libjson-c-dev libssl-dev openssl libcurl4-openssl-dev libmicrohttpd-dev libxml2-dev libargon2-dev
   check curl ca-certificates procps passwd awscli)
 # Extra packages for the test suite.
-SPOT_PKGS_TEST=(jq chromium nodejs)
+SPOT_PKGS_TEST=(jq chromium nodejs
+  systemd dpkg-dev python3-botocore)  # systemd-analyze verify, dpkg-shlibdeps for cpack, SigV4 vs botocore
 # Extra packages for benchmarks.
 SPOT_PKGS_BENCH=(wrk)
 
