@@ -4,6 +4,7 @@
  * bodies from section 5).
  */
 #include "agent/agent.h"
+#include "agent/exec.h"
 #include "common/log.h"
 #include "common/timeutil.h"
 #include "common/uuid.h"
@@ -340,6 +341,7 @@ int agent_tick_heartbeat(struct agent *a, int64_t now)
 	o = server_json(&res);
 	if (agent_json_str(o, "role", role, sizeof(role)) == 0)
 		agent_set_role(a, role);
+	exec_replica_self_report(a);
 	pending = agent_json_long(o, "pending_commands", 0, 0, 1000000);
 	version = agent_json_long(o, "config_version", a->config_version, 0, 1L << 40);
 	log_debug("agent_tick_heartbeat: role %s, %ld pending commands", a->role, pending);
@@ -413,22 +415,6 @@ out:
 	return rc;
 }
 
-/* Reports a command's status (running, succeeded, failed). */
-static int agent_command_result(struct agent *a, const char *cid, const char *status, const char *error)
-{
-	struct json_object *b = json_object_new_object();
-	char path[128];
-	int rc;
-
-	json_object_object_add(b, "status", json_object_new_string(status));
-	if (error)
-		json_object_object_add(b, "error", json_object_new_string(error));
-	snprintf(path, sizeof(path), "commands/%s/result", cid);
-	rc = agent_report(a, SPOOL_KEEP, path, json_object_to_json_string(b), NULL);
-	json_object_put(b);
-	return rc;
-}
-
 int agent_tick_commands(struct agent *a, int64_t now)
 {
 	struct httpc_response res;
@@ -448,17 +434,15 @@ int agent_tick_commands(struct agent *a, int64_t now)
 		size_t n = json_object_array_length(cmds);
 		for (size_t i = 0; i < n && i < AGENT_MAX_COMMANDS; i++) {
 			struct json_object *c = json_object_array_get_idx(cmds, i);
-			char cid[64], type[64], why[160];
+			struct json_object *payload = NULL;
+			char cid[64], type[64];
 			if (agent_json_str(c, "id", cid, sizeof(cid)) < 0 || !uuid_valid(cid) ||
 			    agent_json_str(c, "type", type, sizeof(type)) < 0)
 				continue;
 			log_info("agent_tick_commands: command %s %s", cid, type);
-			if (agent_command_result(a, cid, "running", NULL) < 0)
-				continue;
-			/* Executors come in a later version; a command never hangs. */
-			snprintf(why, sizeof(why), "%s: not implemented in this agent version (%s)", type, AGENT_VERSION);
-			agent_command_result(a, cid, "failed", why);
-			log_warn("agent_tick_commands: command %s %s failed: not implemented", cid, type);
+			/* exec reports running, then the result (or fails with a reason); nothing hangs. */
+			json_object_object_get_ex(c, "payload", &payload);
+			exec_command(a, cid, type, payload);
 		}
 	}
 	rc = 0;
@@ -486,7 +470,6 @@ int agent_tick_interruption(struct agent *a, int64_t now)
 	struct json_object *o, *ans;
 	int st;
 
-	(void)now;
 	if (agent_role_is(a, "zombie") || agent_role_is(a, "terminated"))
 		goto out;
 	/* spot/instance-action: {"action": "terminate|stop|hibernate", "time": "..."} (EC2 User Guide). */
@@ -511,6 +494,13 @@ int agent_tick_interruption(struct agent *a, int64_t now)
 				agent_json_str(ans, "action", act, sizeof(act));
 				log_info("agent_tick_interruption: termination notice reported; server: %s",
 					 act[0] ? act : "(later)");
+				/* Fast failover: the Elastic IP goes to the promoted replica now, not at the next poll. */
+				if (!strcmp(act, "promote_replica")) {
+					exec_failover(a, ans);
+					agent_set_role(a, "zombie");
+				} else if (!strcmp(act, "emergency_launch")) {
+					agent_tick_commands(a, now);
+				}
 				json_object_put(ans);
 			}
 			json_object_put(b);
@@ -543,6 +533,8 @@ int agent_tick_interruption(struct agent *a, int64_t now)
 	}
 out:
 	strbuf_release(&sb);
+	/* A launching job in progress moves on at this loop's pace (seconds), whatever the role. */
+	exec_tick(a, now);
 	return 0;
 }
 
