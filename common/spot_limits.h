@@ -16,5 +16,7 @@
 #define SPOT_MAX_TRACE_ID 64         /* bytes of the trace id taken from nginx */
 #define SPOT_MAX_HEADER_VALUE 8192   /* bytes of one request header we read */
 #define SPOT_MAX_STRING_FIELD 1000   /* default bound for a free-text JSON field */
+#define SPOT_DECISION_MODEL_MAX_BYTES (256 * 1024) /* a decision model file (issue 8) */
+#define SPOT_DECISION_MODEL_JSON_DEPTH 8     /* nesting of a model file */
 
 #endif

@@ -20,6 +20,13 @@
  *      proposal has stood for fallback_wait_s, on-demand -> spot only after
  *      return_wait_s (history.want_* carries that across evaluations); a move
  *      between spot pools needs min_savings against the current pool too.
+ *      The return wait applies once the agent has switched (last_switch_ms >
+ *      0): an instance that started on on-demand is not "returning" and moves
+ *      at the first evaluation. A flagged pool is never a target, whatever
+ *      the model scores it; a current pool that is flagged, scored above the
+ *      high band or max_risk, or priced at or above on-demand is "unsafe": the
+ *      cheapest acceptable pool is proposed even without min_savings against
+ *      it, else on-demand when fallback is allowed.
  *
  * Savings are fractions of the on-demand price: (current - target) / ondemand
  * for a move, and for spot against on-demand (ondemand - price) / ondemand.
