@@ -120,16 +120,23 @@ static void set_err(struct worker *w, const char *what, const char *msg)
 }
 
 /* core/db_agents.c SQL_HB_FAST_STATE, SQL_HB_INSTANCE, SQL_HB_ONLINE, SQL_HB_AGENT. */
+#define STATE_COLS 8
+#define TOUCH_S 3600 /* core/auth.h AUTH_TOUCH_S */
 static const char sql_hb_state[] =
 	"SELECT i.role, a.status, a.config_version, a.client_id, "
 	"a.last_heartbeat_at IS NULL OR a.last_heartbeat_at < UTC_TIMESTAMP(3) - INTERVAL ? SECOND, "
-	"(SELECT COUNT(*) FROM commands c WHERE c.agent_id = a.id AND c.status = 'pending' "
-	"AND c.expires_at > UTC_TIMESTAMP(3) AND (c.instance_id = i.id OR (c.instance_id IS NULL AND i.role = 'primary'))) "
+	"(SELECT COUNT(*) FROM commands c WHERE c.agent_id = a.id AND "
+	"(c.status = 'pending' OR (c.status = 'acked' AND c.acked_at < UTC_TIMESTAMP(3) - INTERVAL 60 SECOND)) "
+	"AND c.expires_at > UTC_TIMESTAMP(3) AND (c.instance_id = i.id OR (c.instance_id IS NULL AND i.role = 'primary'))), "
+	"t.id, t.last_used_at IS NULL OR t.last_used_at < UTC_TIMESTAMP(3) - INTERVAL ? SECOND "
 	"FROM client_tokens t JOIN clients k ON k.id = t.client_id AND k.is_active "
 	"JOIN instances i ON i.id = ? AND i.agent_id = ? AND i.client_id = t.client_id "
 	"JOIN agents a ON a.id = i.agent_id "
 	"WHERE t.token_hash = ? AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > UTC_TIMESTAMP(3)) "
 	"AND (t.kind = 'client' OR t.agent_id = i.agent_id)";
+/* core/auth.c SQL_AUTH_TOUCH: at most once per token per AUTH_TOUCH_S. */
+static const char sql_touch[] = "UPDATE client_tokens SET last_used_at = UTC_TIMESTAMP(3) WHERE id = ? "
+				"AND (last_used_at IS NULL OR last_used_at < UTC_TIMESTAMP(3) - INTERVAL ? SECOND)";
 static const char sql_hb_instance[] =
 	"UPDATE instances SET last_heartbeat_at = UTC_TIMESTAMP(3), reported_status = ?, uptime_seconds = ? "
 	"WHERE id = ? AND agent_id = ?";
@@ -152,7 +159,7 @@ static MYSQL_STMT *prepare(struct worker *w, MYSQL *m, const char *sql)
 #define BIND_LL(b, p) ((b).buffer_type = MYSQL_TYPE_LONGLONG, (b).buffer = (p))
 
 /* The answer SELECT (heartbeat mode): 1 with cells filled, 0 no row, -1 error. */
-static int read_state(struct worker *w, MYSQL_STMT *state, char cells[6][64], const unsigned long *out_len,
+static int read_state(struct worker *w, MYSQL_STMT *state, char cells[STATE_COLS][64], const unsigned long *out_len,
 		      const my_bool *out_null)
 {
 	int r;
@@ -165,7 +172,7 @@ static int read_state(struct worker *w, MYSQL_STMT *state, char cells[6][64], co
 		mysql_stmt_free_result(state);
 		return 0;
 	}
-	for (int c = 0; c < 6; c++)
+	for (int c = 0; c < STATE_COLS; c++)
 		cells[c][out_null[c] ? 0 : (out_len[c] < 64 ? out_len[c] : 63)] = 0;
 	while (mysql_stmt_fetch(state) == 0)
 		;
@@ -177,12 +184,12 @@ static void *run(void *arg)
 {
 	struct worker *w = arg;
 	MYSQL *m = mysql_init(NULL);
-	MYSQL_STMT *up = NULL, *state = NULL, *online = NULL, *agent = NULL;
-	MYSQL_BIND in_up[4], in_state[4], in_agent[2], out[6];
-	unsigned long len_hash = 32, len_status, len_id, len_inst, out_len[6];
-	my_bool out_null[6];
-	char status[] = "running", cells[6][64];
-	long long uptime = 0, stale = stale_s;
+	MYSQL_STMT *up = NULL, *state = NULL, *online = NULL, *agent = NULL, *touch = NULL;
+	MYSQL_BIND in_up[4], in_state[5], in_agent[2], in_touch[2], out[STATE_COLS];
+	unsigned long len_hash = 32, len_status, len_id, len_inst, len_tok, out_len[STATE_COLS];
+	my_bool out_null[STATE_COLS];
+	char status[] = "running", cells[STATE_COLS][64];
+	long long uptime = 0, stale = stale_s, touch_s = TOUCH_S;
 	struct agent cur;
 
 	if (!mysql_real_connect(m, NULL, o_user, o_password, o_db, 0, o_socket, CLIENT_FOUND_ROWS)) {
@@ -194,6 +201,7 @@ static void *run(void *arg)
 	memset(in_up, 0, sizeof(in_up));
 	memset(in_state, 0, sizeof(in_state));
 	memset(in_agent, 0, sizeof(in_agent));
+	memset(in_touch, 0, sizeof(in_touch));
 	memset(out, 0, sizeof(out));
 	/* SQL_HB_INSTANCE in both modes: status, uptime, instance id, agent id. */
 	if (!(up = prepare(w, m, sql_hb_instance)))
@@ -204,22 +212,26 @@ static void *run(void *arg)
 	BIND_STR(in_up[3], cur.id, &len_id);
 	if (!o_update) {
 		if (!(state = prepare(w, m, sql_hb_state)) || !(online = prepare(w, m, sql_hb_online)) ||
-		    !(agent = prepare(w, m, sql_hb_agent)))
+		    !(agent = prepare(w, m, sql_hb_agent)) || !(touch = prepare(w, m, sql_touch)))
 			goto out;
-		/* SQL_HB_FAST_STATE: stale seconds, instance id, agent id, token hash (as db_heartbeat_fast_state). */
+		/* SQL_HB_FAST_STATE: stale seconds, touch seconds, instance id, agent id, token hash (as db_heartbeat_fast_state). */
 		BIND_LL(in_state[0], &stale);
-		BIND_STR(in_state[1], cur.instance, &len_inst);
-		BIND_STR(in_state[2], cur.id, &len_id);
-		BIND_STR(in_state[3], cur.hash, &len_hash);
+		BIND_LL(in_state[1], &touch_s);
+		BIND_STR(in_state[2], cur.instance, &len_inst);
+		BIND_STR(in_state[3], cur.id, &len_id);
+		BIND_STR(in_state[4], cur.hash, &len_hash);
+		BIND_STR(in_touch[0], cells[6], &len_tok);
+		BIND_LL(in_touch[1], &touch_s);
 		BIND_STR(in_agent[0], status, &len_status);
 		BIND_STR(in_agent[1], cur.id, &len_id);
-		for (int c = 0; c < 6; c++) {
+		for (int c = 0; c < STATE_COLS; c++) {
 			out[c].buffer_type = MYSQL_TYPE_STRING, out[c].buffer = cells[c];
 			out[c].buffer_length = sizeof(cells[c]) - 1, out[c].length = &out_len[c];
 			out[c].is_null = &out_null[c];
 		}
 		if (mysql_stmt_bind_param(state, in_state) || mysql_stmt_bind_result(state, out) ||
-		    mysql_stmt_bind_param(online, in_agent) || mysql_stmt_bind_param(agent, in_agent)) {
+		    mysql_stmt_bind_param(online, in_agent) || mysql_stmt_bind_param(agent, in_agent) ||
+		    mysql_stmt_bind_param(touch, in_touch)) {
 			set_err(w, "bind", mysql_stmt_error(state));
 			goto out;
 		}
@@ -245,8 +257,13 @@ static void *run(void *arg)
 				set_err(w, "state", "no row: token or instance did not match");
 				continue;
 			}
+			if (cells[7][0] == '1') {
+				len_tok = strlen(cells[6]);
+				if (mysql_stmt_execute(touch))
+					set_err(w, "touch", mysql_stmt_error(touch));
+			}
 		}
-		/* 2. The write by primary key. */
+		/* 2. The write by primary key, and the token's hourly last_used_at when it is due (core/agents.c). */
 		if (mysql_stmt_execute(up)) {
 			set_err(w, "execute", mysql_stmt_error(up));
 			continue;
@@ -281,6 +298,8 @@ out:
 		mysql_stmt_close(online);
 	if (agent)
 		mysql_stmt_close(agent);
+	if (touch)
+		mysql_stmt_close(touch);
 	mysql_close(m);
 	return NULL;
 }

@@ -200,6 +200,8 @@ enum core_result agents_heartbeat_token(struct db *db, struct arena *a, const ch
 		return CORE_ERR;
 	*state = fs.state;
 	hb->client_id = fs.client_id;
+	if (fs.token_stale)
+		auth_touch(db, a, fs.token_id);
 	/* The agent row follows its primary, written only when it would otherwise go stale (or is offline). */
 	if (strcmp(state->role, "primary") || (!fs.agent_stale && strcmp(state->agent_status, "offline")))
 		return CORE_OK;

@@ -2,16 +2,22 @@
 #include "core/auth.h"
 #include "core/db.h"
 #include "common/digest.h"
+#include "common/log.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 static const char *const auth_sql[] = {
-	"SELECT t.id, t.client_id, t.agent_id, t.kind FROM client_tokens t "
+	"SELECT t.id, t.client_id, t.agent_id, t.kind, "
+	"t.last_used_at IS NULL OR t.last_used_at < UTC_TIMESTAMP(3) - INTERVAL ? SECOND FROM client_tokens t "
 	"JOIN clients c ON c.id = t.client_id "
 	"WHERE t.token_hash = ? AND t.revoked_at IS NULL "
 	"AND (t.expires_at IS NULL OR t.expires_at > UTC_TIMESTAMP(3)) AND c.is_active",
+	"UPDATE client_tokens SET last_used_at = UTC_TIMESTAMP(3) WHERE id = ? "
+	"AND (last_used_at IS NULL OR last_used_at < UTC_TIMESTAMP(3) - INTERVAL ? SECOND)",
 };
+
+enum { SQL_AUTH_LOOKUP, SQL_AUTH_TOUCH };
 
 void auth_token_new(char kind, char out[AUTH_TOKEN_LEN + 1], unsigned char hash[32])
 {
@@ -42,8 +48,8 @@ int auth_lookup(struct db *db, struct arena *a, const char *token, struct princi
 	    token[2] != '_')
 		return 0;
 	auth_token_hash(token, hash);
-	struct db_param q[] = { DBP_STRN((const char *)hash, sizeof(hash)) };
-	if (db_query(db, a, auth_sql[0], q, 1, &rows) < 0)
+	struct db_param q[] = { DBP_INT(AUTH_TOUCH_S), DBP_STRN((const char *)hash, sizeof(hash)) };
+	if (db_query(db, a, auth_sql[SQL_AUTH_LOOKUP], q, 2, &rows) < 0)
 		return -1;
 	if (rows.nrows != 1)
 		return 0;
@@ -58,5 +64,16 @@ int auth_lookup(struct db *db, struct arena *a, const char *token, struct princi
 		p->kind = PRINCIPAL_CLIENT;
 		snprintf(p->caller, sizeof(p->caller), "client:%s", p->client_id);
 	}
+	if (strtol(db_rows_cell(&rows, 0, 4) ? db_rows_cell(&rows, 0, 4) : "0", NULL, 10))
+		auth_touch(db, a, p->token_id);
 	return 1;
+}
+
+void auth_touch(struct db *db, struct arena *a, const char *token_id)
+{
+	struct db_param q[] = { DBP_STR(token_id), DBP_INT(AUTH_TOUCH_S) };
+	struct db_rows rows;
+	/* Bookkeeping only: a failed write costs the request nothing. */
+	if (db_query(db, a, auth_sql[SQL_AUTH_TOUCH], q, 2, &rows) < 0)
+		log_warn("auth_touch: token %s: %s", token_id, db->last_error);
 }

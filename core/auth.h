@@ -18,6 +18,7 @@ struct db;
 #define AUTH_TOKEN_BYTES 32
 #define AUTH_TOKEN_LEN (3 + 2 * AUTH_TOKEN_BYTES) /* prefix + hex */
 #define AUTH_TOKEN_PREFIX_LEN 10                 /* shown in listings: "sc_1a2b3c4" */
+#define AUTH_TOUCH_S 3600                        /* client_tokens.last_used_at is kept to within this */
 
 enum principal_kind { PRINCIPAL_NONE, PRINCIPAL_ADMIN, PRINCIPAL_CLIENT, PRINCIPAL_AGENT };
 
@@ -39,5 +40,11 @@ void auth_token_hash(const char *token, unsigned char hash[32]);
  * (p filled), 0 unknown/revoked/expired/disabled client, -1 database error.
  */
 int auth_lookup(struct db *db, struct arena *a, const char *token, struct principal *p);
+/*
+ * Sets the token's last_used_at to now when it is older than AUTH_TOUCH_S (at
+ * most one write per token per hour, so listings show which tokens are in use
+ * without a write per request). A failure is logged and otherwise ignored.
+ */
+void auth_touch(struct db *db, struct arena *a, const char *token_id);
 
 #endif

@@ -1,6 +1,7 @@
 /* db_agents.c - agents, instances and pools statements for the agent protocol. */
 #include "core/db_agents.h"
 #include "core/db.h"
+#include "core/auth.h"
 #include "core/commands.h"
 #include "common/arena.h"
 
@@ -72,7 +73,8 @@ static const char *const db_agents_sql[] = {
 	"SELECT i.role, a.status, a.config_version, a.client_id, "
 	"a.last_heartbeat_at IS NULL OR a.last_heartbeat_at < UTC_TIMESTAMP(3) - INTERVAL ? SECOND, "
 	"(SELECT COUNT(*) FROM commands c WHERE c.agent_id = a.id AND " DB_AGENTS_HANDABLE " "
-	"AND c.expires_at > UTC_TIMESTAMP(3) AND (c.instance_id = i.id OR (c.instance_id IS NULL AND i.role = 'primary'))) "
+	"AND c.expires_at > UTC_TIMESTAMP(3) AND (c.instance_id = i.id OR (c.instance_id IS NULL AND i.role = 'primary'))), "
+	"t.id, t.last_used_at IS NULL OR t.last_used_at < UTC_TIMESTAMP(3) - INTERVAL ? SECOND "
 	"FROM client_tokens t JOIN clients k ON k.id = t.client_id AND k.is_active "
 	"JOIN instances i ON i.id = ? AND i.agent_id = ? AND i.client_id = t.client_id "
 	"JOIN agents a ON a.id = i.agent_id "
@@ -293,10 +295,10 @@ int db_heartbeat_agent(struct db *db, const char *agent_id, const char *status, 
 int db_heartbeat_fast_state(struct db *db, struct arena *a, const unsigned char token_hash[32], const char *agent_id,
 			    const char *instance_id, long stale_s, struct heartbeat_fast_state *out)
 {
-	struct db_param p[] = { DBP_INT(stale_s), DBP_STR(instance_id), DBP_STR(agent_id),
+	struct db_param p[] = { DBP_INT(stale_s), DBP_INT(AUTH_TOUCH_S), DBP_STR(instance_id), DBP_STR(agent_id),
 				DBP_STRN((const char *)token_hash, 32) };
 	struct db_rows r;
-	if (db_query(db, a, db_agents_sql[SQL_HB_FAST_STATE], p, 4, &r) < 0)
+	if (db_query(db, a, db_agents_sql[SQL_HB_FAST_STATE], p, 5, &r) < 0)
 		return -1;
 	if (!r.nrows)
 		return 0;
@@ -306,5 +308,7 @@ int db_heartbeat_fast_state(struct db *db, struct arena *a, const unsigned char 
 	out->client_id = db_rows_cell(&r, 0, 3);
 	out->agent_stale = num(db_rows_cell(&r, 0, 4)) != 0;
 	out->state.pending_commands = num(db_rows_cell(&r, 0, 5));
+	out->token_id = db_rows_cell(&r, 0, 6);
+	out->token_stale = num(db_rows_cell(&r, 0, 7)) != 0;
 	return 1;
 }

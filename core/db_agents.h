@@ -70,6 +70,8 @@ struct heartbeat_fast_state {
 	struct heartbeat_state state;
 	const char *client_id;
 	int agent_stale; /* the agent row's heartbeat is older than stale_s (or it is offline-worthy) */
+	const char *token_id;
+	int token_stale; /* its last_used_at is older than AUTH_TOUCH_S: auth_touch it */
 };
 /*
  * The token check and what the heartbeat answers, in one read: 1 when the

@@ -45,13 +45,19 @@ _STALE_S = 300  # core/agents.h AGENT_LIVENESS_WRITE_S
 SQL_HB_FAST_STATE = (
     "SELECT i.role, a.status, a.config_version, a.client_id, "
     "a.last_heartbeat_at IS NULL OR a.last_heartbeat_at < UTC_TIMESTAMP(3) - INTERVAL %s SECOND, "
-    "(SELECT COUNT(*) FROM commands c WHERE c.agent_id = a.id AND c.status = 'pending' "
-    "AND c.expires_at > UTC_TIMESTAMP(3) AND (c.instance_id = i.id OR (c.instance_id IS NULL AND i.role = 'primary'))) "
+    "(SELECT COUNT(*) FROM commands c WHERE c.agent_id = a.id AND "
+    "(c.status = 'pending' OR (c.status = 'acked' AND c.acked_at < UTC_TIMESTAMP(3) - INTERVAL 60 SECOND)) "
+    "AND c.expires_at > UTC_TIMESTAMP(3) AND (c.instance_id = i.id OR (c.instance_id IS NULL AND i.role = 'primary'))), "
+    "t.id, t.last_used_at IS NULL OR t.last_used_at < UTC_TIMESTAMP(3) - INTERVAL %s SECOND "
     "FROM client_tokens t JOIN clients k ON k.id = t.client_id AND k.is_active "
     "JOIN instances i ON i.id = %s AND i.agent_id = %s AND i.client_id = t.client_id "
     "JOIN agents a ON a.id = i.agent_id "
     "WHERE t.token_hash = %s AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > UTC_TIMESTAMP(3)) "
     "AND (t.kind = 'client' OR t.agent_id = i.agent_id)")
+# core/auth.c SQL_AUTH_TOUCH: the token's last_used_at, at most once per AUTH_TOUCH_S.
+SQL_TOUCH = ("UPDATE client_tokens SET last_used_at = UTC_TIMESTAMP(3) WHERE id = %s "
+             "AND (last_used_at IS NULL OR last_used_at < UTC_TIMESTAMP(3) - INTERVAL %s SECOND)")
+_TOUCH_S = 3600  # core/auth.h AUTH_TOUCH_S
 SQL_HB_INSTANCE = ("UPDATE instances SET last_heartbeat_at = UTC_TIMESTAMP(3), reported_status = %s, uptime_seconds = %s "
                    "WHERE id = %s AND agent_id = %s")
 SQL_HB_ONLINE = ("UPDATE agents SET status = 'online', last_heartbeat_at = UTC_TIMESTAMP(3), reported_status = %s "
@@ -104,7 +110,7 @@ def heartbeat(agent_id):
     outcome, row = "ok", None
     try:
         cur = db().cursor()
-        cur.execute(SQL_HB_FAST_STATE, (_STALE_S, inst, agent_id, token_hash))
+        cur.execute(SQL_HB_FAST_STATE, (_STALE_S, _TOUCH_S, inst, agent_id, token_hash))
         row = cur.fetchone()
         if row is None:
             cur.execute(SQL_TOKEN, (token_hash,))
@@ -119,6 +125,8 @@ def heartbeat(agent_id):
                 outcome = "no_agent" if ag is None or ag[0] != tok[2] else "no_instance"
         else:
             cur.execute(SQL_HB_INSTANCE, (status, uptime if uptime >= 0 else None, inst, agent_id))
+            if row[7]:
+                cur.execute(SQL_TOUCH, (row[6], _TOUCH_S))
             if row[0] == "primary" and (row[4] or row[1] == "offline"):
                 if cur.execute(SQL_HB_ONLINE, (status, agent_id)) == 0:
                     cur.execute(SQL_HB_AGENT, (status, agent_id))

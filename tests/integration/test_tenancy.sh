@@ -56,6 +56,23 @@ expect_error 404 not_found
 iid=$(rand_instance_id)
 register_agent "$tok" tenancy-a "$iid"
 [ "$ROLE" = primary ] || fail "first registration is not primary"
+# last_used_at: set by the first use of a token, then at most once an hour (not a write per request).
+[ "$(sql "SELECT last_used_at IS NOT NULL FROM client_tokens WHERE client_id='$cid' AND kind='client'")" = 1 ] ||
+  fail "the client token's use is not recorded"
+atok_sql="SELECT IFNULL(last_used_at,'never') FROM client_tokens WHERE agent_id='$AGENT_ID' AND kind='agent'"
+[ "$(sql "$atok_sql")" = never ] || fail "an unused agent token has last_used_at"
+heartbeat "$iid"
+expect_status 200
+first_use=$(sql "$atok_sql")
+[ "$first_use" != never ] || fail "the heartbeat did not record the agent token's use"
+sleep 0.05
+heartbeat "$iid"
+[ "$(sql "$atok_sql")" = "$first_use" ] || fail "last_used_at written on every request"
+sql "UPDATE client_tokens SET last_used_at = UTC_TIMESTAMP(3) - INTERVAL 2 HOUR WHERE agent_id='$AGENT_ID' AND kind='agent'"
+agent_call GET "/api/agents/$AGENT_ID/config"
+expect_status 200
+[ "$(sql "SELECT last_used_at > UTC_TIMESTAMP(3) - INTERVAL 1 MINUTE FROM client_tokens WHERE agent_id='$AGENT_ID' AND kind='agent'")" = 1 ] ||
+  fail "an hour-old last_used_at is not refreshed"
 http POST "/api/admin/clients/$cid/tokens" "${AUTH_ADMIN[@]}" "${J[@]}" -d '{"label":"second"}'
 expect_status 201
 tok2=$(jq -r .client_token <<<"$BODY")
