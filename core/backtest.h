@@ -11,7 +11,8 @@
  *     step_ms (default 5 min) until end_ms (default: the last timestamp);
  *   - a pool's price holds from its record until the next record of the same
  *     pool; before its first record the pool has no price (never a target);
- *   - candidates of an instance are the pools of its own type (every AZ);
+ *   - candidates of an instance are the pools of its own type and region
+ *     (every AZ);
  *   - per-pool features (DF_* of decision.h) are computed from the history
  *     up to the evaluation time only; interruptions are unknown in price-only
  *     data, so the old markets' reclaim signal stands in for them: a pool's
@@ -60,6 +61,7 @@ struct backtest_point {
 /* One pool's history; points ascending by t_ms (equal times: the later one wins). */
 struct backtest_pool {
 	const char *pool_id;        /* may be NULL; e.g. "us-east-1a:m1.small" */
+	const char *region;         /* may be NULL (one region); a type in two regions is two instances */
 	const char *instance_type;
 	const char *az;
 	const struct backtest_point *pts;
@@ -68,6 +70,7 @@ struct backtest_pool {
 
 /* The on-demand price of a type ($/h). Types without one (or <= 0) are skipped. */
 struct backtest_ondemand {
+	const char *region;         /* NULL: any region */
 	const char *instance_type;
 	double price;
 };
@@ -86,6 +89,7 @@ struct backtest_input {
 
 /* One instance type's share of the totals. */
 struct backtest_type_result {
+	char region[32];
 	char instance_type[64];
 	double ondemand_price;
 	size_t npools;
