@@ -465,6 +465,9 @@ static const char *const ml_decisions_columns[] = {
 	"suppressed_reason",
 	"latency_ms",
 	"decided_at",
+	"want_mode",
+	"want_since",
+	"last_command_at",
 };
 
 /* 0006_ml_analytics.sql */
@@ -564,6 +567,22 @@ static const char *const agent_health_metrics_columns[] = {
 	"created_at",
 };
 
+/* 0016_decision_policy.sql */
+static const char *const client_policies_columns[] = {
+	"client_id",
+	"min_savings_pct",
+	"cooldown_minutes",
+	"max_risk",
+	"ondemand_fallback",
+	"fallback_wait_minutes",
+	"return_wait_minutes",
+	"size_factor",
+	"updated_by",
+	"version",
+	"created_at",
+	"updated_at",
+};
+
 const struct schema_table schema_expected[] = {
 	{ "clients", clients_columns, SCHEMA_EXPECTED_NCOLUMNS(clients_columns) },
 	{ "client_tokens", client_tokens_columns, SCHEMA_EXPECTED_NCOLUMNS(client_tokens_columns) },
@@ -595,6 +614,7 @@ const struct schema_table schema_expected[] = {
 	{ "cleanup_logs", cleanup_logs_columns, SCHEMA_EXPECTED_NCOLUMNS(cleanup_logs_columns) },
 	{ "replica_cost_log", replica_cost_log_columns, SCHEMA_EXPECTED_NCOLUMNS(replica_cost_log_columns) },
 	{ "agent_health_metrics", agent_health_metrics_columns, SCHEMA_EXPECTED_NCOLUMNS(agent_health_metrics_columns) },
+	{ "client_policies", client_policies_columns, SCHEMA_EXPECTED_NCOLUMNS(client_policies_columns) },
 };
 
 const size_t schema_expected_count = sizeof(schema_expected) / sizeof(schema_expected[0]);
