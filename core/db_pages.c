@@ -72,16 +72,29 @@ static const char *const db_pages_sql[] = {
 	"SELECT id, instance_id, replica_type, status, pool_id, state_transfer_progress, error, "
 	DB_RFC3339("created_at") ", FLOOR(UNIX_TIMESTAMP(created_at)) FROM replica_instances WHERE agent_id = ? AND "
 	SCOPE("client_id") " ORDER BY status IN ('launching', 'syncing', 'ready') DESC, created_at DESC, id LIMIT ?",
-	"SELECT " DB_RFC3339("decided_at") ", FLOOR(UNIX_TIMESTAMP(decided_at)), decision_mode, decision, "
-	"current_pool_id, target_mode, target_pool_id, expected_savings, risk_score, confidence, reason, executed, "
-	"suppressed_reason FROM ml_decisions WHERE agent_id = ? AND " SCOPE("client_id")
-	" ORDER BY decided_at DESC, id LIMIT ?",
+	"SELECT " DB_RFC3339("d.decided_at") ", FLOOR(UNIX_TIMESTAMP(d.decided_at)), d.decision_mode, d.decision, "
+	"d.current_pool_id, d.target_mode, d.target_pool_id, d.expected_savings, d.risk_score, d.confidence, d.reason, "
+	"d.executed, d.suppressed_reason, COALESCE(CONCAT(m.name, ' ', m.model_version), 'rules-v1'), d.current_price, "
+	"d.target_price, d.ondemand_price, d.current_mode FROM ml_decisions d "
+	"LEFT JOIN ml_models m ON m.id = d.model_id WHERE d.agent_id = ? AND " SCOPE("d.client_id")
+	" ORDER BY d.decided_at DESC, d.id LIMIT ?",
+	/*
+	 * Up to four pools' prices at every hour start of the last days: one point lookup per pool and hour
+	 * in the covering index of migration 0014 (pool_id, bucket_start, price), instead of reading and
+	 * grouping every 5-minute row (2,016 per pool and week). Unused pool slots are NULL.
+	 */
+	"WITH RECURSIVE hrs (h) AS (SELECT FROM_UNIXTIME(FLOOR(UNIX_TIMESTAMP(UTC_TIMESTAMP()) / 3600) * 3600 - ? * 86400) "
+	"UNION ALL SELECT h + INTERVAL 1 HOUR FROM hrs WHERE h < UTC_TIMESTAMP() - INTERVAL 1 HOUR), "
+	"pl (k, p) AS (SELECT 0, ? UNION ALL SELECT 1, ? UNION ALL SELECT 2, ? UNION ALL SELECT 3, ?) "
+	"SELECT pl.k, UNIX_TIMESTAMP(c.bucket_start), c.price FROM pl STRAIGHT_JOIN hrs "
+	"STRAIGHT_JOIN pricing_consolidated c FORCE INDEX (idx_pricing_consolidated_pool_price) "
+	"ON c.pool_id = pl.p AND c.bucket_start = hrs.h ORDER BY pl.k, c.bucket_start",
 };
 enum { SQL_SAVINGS, SQL_MODES, SQL_STATUS, SQL_EMERGENCIES, SQL_SWITCHES, SQL_AGENTS, SQL_AGENT, SQL_PRICES,
        SQL_POOL_LATEST, SQL_HISTORY_CONS, SQL_HISTORY_SNAP,
        SQL_SWITCHES_SINCE, SQL_SAVINGS_DAILY, SQL_INTERRUPTIONS,
        SQL_INSTANCES, SQL_NOTIFICATIONS, SQL_NOTIFICATION_READ, SQL_NOTIFICATION_MINE, SQL_AUDIT, SQL_POOLS,
-       SQL_ALTERNATIVES, SQL_AGENT_REPLICAS, SQL_DECISIONS };
+       SQL_ALTERNATIVES, SQL_AGENT_REPLICAS, SQL_DECISIONS, SQL_HOURLY4 };
 
 static int db_pages_scoped(struct db *db, struct arena *a, int which, const char *client_id, struct db_rows *out)
 {
@@ -230,4 +243,14 @@ int db_pages_decisions(struct db *db, struct arena *a, const char *client_id, co
 {
 	struct db_param p[] = { DBP_STR(agent_id), DBP_STR(client_id), DBP_STR(client_id), DBP_INT(limit) };
 	return db_query(db, a, db_pages_sql[SQL_DECISIONS], p, 4, out);
+}
+
+int db_pages_pools_hourly(struct db *db, struct arena *a, const char *const *pool_ids, size_t n, long days,
+			  struct db_rows *out)
+{
+	struct db_param p[5];
+	p[0] = DBP_INT(days);
+	for (size_t k = 0; k < DB_PAGES_HOURLY_POOLS; k++)
+		p[1 + k] = DBP_STR(k < n ? pool_ids[k] : NULL);
+	return db_query(db, a, db_pages_sql[SQL_HOURLY4], p, 5, out);
 }

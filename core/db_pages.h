@@ -104,9 +104,19 @@ int db_pages_agent_replicas(struct db *db, struct arena *a, const char *client_i
 /*
  * An agent's latest decisions of the decision engine (ml_decisions), newest first: decided_at (RFC 3339),
  * (epoch s), decision_mode, decision, current_pool_id, target_mode, target_pool_id, expected_savings,
- * risk_score, confidence, reason, executed, suppressed_reason. At most limit.
+ * risk_score, confidence, reason, executed, suppressed_reason, model ("name version", rules-v1 when the
+ * decision names no model), current_price, target_price, ondemand_price, current_mode. At most limit.
  */
 int db_pages_decisions(struct db *db, struct arena *a, const char *client_id, const char *agent_id, long limit,
 		       struct db_rows *out);
+
+#define DB_PAGES_HOURLY_POOLS 4
+/*
+ * Up to DB_PAGES_HOURLY_POOLS pools' pricing_consolidated price at every hour start of the last days, in one
+ * statement (the agent page's chart): k (the pool's index in pool_ids), hour (epoch s), price; by k, then
+ * time. A pool without a row at an hour start has no point there.
+ */
+int db_pages_pools_hourly(struct db *db, struct arena *a, const char *const *pool_ids, size_t n, long days,
+			  struct db_rows *out);
 
 #endif

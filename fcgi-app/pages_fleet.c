@@ -26,6 +26,8 @@
 #define PAGES_AGENT_REPLICAS 10
 #define PAGES_AGENT_DECISIONS 5
 
+_Static_assert(1 + PAGES_ALTERNATIVES <= DB_PAGES_HOURLY_POOLS, "one statement reads every charted pool");
+
 static struct json_object *pages_money_obj(double v)
 {
 	char buf[64];
@@ -226,36 +228,51 @@ static const char *pages_risk_word(double score)
 }
 
 /*
- * chart: the svg of the pool's hourly prices (hist, already read) and those of up to PAGES_ALTERNATIVES
+ * chart: the svg of the pool's hourly prices and those of up to PAGES_ALTERNATIVES
  * pools of the same type in the region's other zones, each a labelled series; series[] {label, source,
  * points}; rows[] {hour, cells[] {price}} over every hour of any series (a cell is "no data" where that
  * pool has none). 0, or -1 on a database error.
  */
 static int pages_agent_chart(struct app *app, struct request *req, struct json_object *v, const char *pool,
-			     const struct db_rows *hist, const char *source, const char *region, const char *type,
-			     const char *az)
+			     const char *region, const char *type, const char *az)
 {
-	struct db_rows alt, h[1 + PAGES_ALTERNATIVES];
+	struct db_rows alt, all, h[1 + PAGES_ALTERNATIVES];
 	struct svg_series s[1 + PAGES_ALTERNATIVES];
-	const char *src[1 + PAGES_ALTERNATIVES], *ids[1 + PAGES_ALTERNATIVES];
-	size_t ns = 1, at[1 + PAGES_ALTERNATIVES] = { 0 }, total = 0;
+	const char *src[1 + PAGES_ALTERNATIVES], *ids[1 + PAGES_ALTERNATIVES], *source;
+	size_t ns = 1, at[1 + PAGES_ALTERNATIVES] = { 0 }, total = 0, first[1 + PAGES_ALTERNATIVES + 1];
 	struct json_object *f, *series, *rows;
 	struct strbuf svg = STRBUF_INIT;
 	struct svg_drawn drawn;
 	char *title;
 
-	h[0] = *hist;
-	src[0] = source;
 	ids[0] = pool;
 	alt.nrows = 0;
 	if (region && type && db_pages_alternatives(&app->db, req->arena, region, type, az, pool, PAGES_ALTERNATIVES,
 						    &alt) < 0)
 		return -1;
-	for (size_t i = 0; i < alt.nrows && ns < 1 + PAGES_ALTERNATIVES; i++, ns++) {
+	for (size_t i = 0; i < alt.nrows && ns < 1 + PAGES_ALTERNATIVES; i++, ns++)
 		ids[ns] = pages_cell(&alt, i, 0);
-		if (db_pages_pool_history(&app->db, req->arena, ids[ns], PAGES_PRICE_DAYS, &h[ns], &src[ns]) < 0)
-			return -1;
+	/* Every pool's hourly points in one statement; rows come by pool index k, then time. */
+	if (db_pages_pools_hourly(&app->db, req->arena, ids, ns, PAGES_PRICE_DAYS, &all) < 0)
+		return -1;
+	for (size_t k = 0, i = 0; k <= ns; k++) {
+		while (i < all.nrows && (size_t)strtoul(pages_cell(&all, i, 0), NULL, 10) < k)
+			i++;
+		first[k] = i;
 	}
+	for (size_t k = 0; k < ns; k++) {
+		/* A view of the shared result: the rows of pool k, columns hour and price after k. */
+		h[k] = all;
+		h[k].nrows = first[k + 1] - first[k];
+		h[k].cells = all.cells + first[k] * all.ncols + 1;
+		src[k] = "pricing_consolidated";
+		if (!h[k].nrows) {
+			/* Nothing consolidated: the raw reports' hourly means, as before consolidation runs. */
+			if (db_pages_pool_history(&app->db, req->arena, ids[k], PAGES_PRICE_DAYS, &h[k], &src[k]) < 0)
+				return -1;
+		}
+	}
+	source = src[0];
 	series = json_object_new_array();
 	for (size_t k = 0; k < ns; k++) {
 		size_t n = h[k].nrows;
@@ -279,7 +296,7 @@ static int pages_agent_chart(struct app *app, struct request *req, struct json_o
 			     ns > 1 ? " and its alternatives" : "", PAGES_PRICE_DAYS);
 	{
 		struct svg_chart c = { .id = "price-chart", .title = title,
-				       .desc = "Hourly mean spot price of the agent's pool and of the same type in the "
+				       .desc = "Spot price at each hour start of the agent's pool and of the same type in the "
 					       "region's other zones; the same figures are in the table below.",
 				       .x_label = "Time (UTC)", .y_label = "Price (USD per hour)", .y_prefix = "$",
 				       .y_decimals = 4 };
@@ -349,7 +366,7 @@ static int pages_agent_chart(struct app *app, struct request *req, struct json_o
 
 /* risk (pool's score and word), replicas[] and decisions[] of the agent page. 0, or -1 on a database error. */
 static int pages_agent_extras(struct app *app, struct request *req, struct json_object *v, const char *id,
-			      const char *pool, int64_t now)
+			      const char *pool, int auto_switch, int64_t now)
 {
 	struct db_rows rep, dec;
 	struct json_object *list;
@@ -444,10 +461,36 @@ static int pages_agent_extras(struct app *app, struct request *req, struct json_
 		json_object_object_add(o, "executed", json_object_new_boolean(!strcmp(pages_cell(&dec, i, 11), "1")));
 		json_object_object_add(o, "suppressed",
 				       json_object_new_string(pages_cell(&dec, i, 12) ? pages_cell(&dec, i, 12) : ""));
+		json_object_object_add(o, "model", json_util_str(pages_cell(&dec, i, 13)));
+		json_object_object_add(o, "is_switch", json_object_new_boolean(!strcmp(pages_cell(&dec, i, 3), "switch")));
+		json_object_object_add(o, "savings_per_hour", save ? json_object_new_double(strtod(save, NULL)) : NULL);
 		json_object_array_add(list, o);
 	}
 	json_object_object_add(v, "decisions", list);
 	json_object_object_add(v, "has_decisions", json_object_new_boolean(dec.nrows > 0));
+	/*
+	 * For an agent without auto-switch the decisions are recommendations: say what auto-switch would have
+	 * done now (the latest one) and what it would save per hour and per month (730 hours).
+	 */
+	{
+		struct json_object *w = json_object_new_object();
+		const char *save = dec.nrows ? pages_cell(&dec, 0, 7) : NULL;
+		int sw = dec.nrows && !strcmp(pages_cell(&dec, 0, 3), "switch");
+		double per_h = save ? strtod(save, NULL) : 0.0;
+		char buf[32];
+		json_object_object_add(w, "auto_switch", json_object_new_boolean(auto_switch));
+		json_object_object_add(w, "has_latest", json_object_new_boolean(dec.nrows > 0));
+		json_object_object_add(w, "would_switch", json_object_new_boolean(sw));
+		json_object_object_add(w, "target", dec.nrows ? json_object_get(json_object_object_get(
+							json_object_array_get_idx(list, 0), "target")) : NULL);
+		json_object_object_add(w, "model", json_util_str(dec.nrows ? pages_cell(&dec, 0, 13) : NULL));
+		pages_price_text(per_h, buf, sizeof(buf));
+		json_object_object_add(w, "per_hour", json_object_new_string(buf));
+		pages_money(per_h * 730.0, buf, sizeof(buf));
+		json_object_object_add(w, "per_month", json_object_new_string(buf));
+		json_object_object_add(w, "saves", json_object_new_boolean(sw && per_h > 0));
+		json_object_object_add(v, "would", w);
+	}
 	return 0;
 }
 
@@ -458,10 +501,10 @@ static int pages_agent_extras(struct app *app, struct request *req, struct json_
 static struct json_object *pages_agent_view(struct app *app, struct request *req, struct response *res,
 					     const char *id, const struct pages_form *form)
 {
-	struct db_rows r, pr, latest, hist;
+	struct db_rows r, pr, latest;
 	struct json_object *v, *a, *f;
 	int64_t now = time_now_ms() / 1000;
-	const char *pool, *source = NULL;
+	const char *pool;
 
 	if (!uuid_valid(id)) {
 		pages_error(app, req, res, 404, "There is no such agent.");
@@ -477,8 +520,7 @@ static struct json_object *pages_agent_view(struct app *app, struct request *req
 	}
 	pool = pages_cell(&r, 0, 7);
 	if (db_pages_agent_prices(&app->db, req->arena, id, &pr) < 0 ||
-	    (pool && db_pages_pool_latest(&app->db, req->arena, pool, &latest) < 0) ||
-	    (pool && db_pages_pool_history(&app->db, req->arena, pool, PAGES_PRICE_DAYS, &hist, &source) < 0)) {
+	    (pool && db_pages_pool_latest(&app->db, req->arena, pool, &latest) < 0)) {
 		app_db_error(app, res, "pages_agent");
 		return NULL;
 	}
@@ -526,7 +568,7 @@ static struct json_object *pages_agent_view(struct app *app, struct request *req
 
 	/* The 7-day chart of the pool and its alternatives, and the figures. */
 	if (pool) {
-		if (pages_agent_chart(app, req, v, pool, &hist, source, pages_cell(&r, 0, 10), pages_cell(&r, 0, 9),
+		if (pages_agent_chart(app, req, v, pool, pages_cell(&r, 0, 10), pages_cell(&r, 0, 9),
 				      pages_cell(&r, 0, 11)) < 0) {
 			json_object_put(v);
 			app_db_error(app, res, "pages_agent");
@@ -535,7 +577,7 @@ static struct json_object *pages_agent_view(struct app *app, struct request *req
 	} else {
 		json_object_object_add(v, "chart", NULL);
 	}
-	if (pages_agent_extras(app, req, v, id, pool, now) < 0) {
+	if (pages_agent_extras(app, req, v, id, pool, !strcmp(pages_cell(&r, 0, 14), "1"), now) < 0) {
 		json_object_put(v);
 		app_db_error(app, res, "pages_agent");
 		return NULL;

@@ -35,8 +35,9 @@ sql "INSERT INTO instances (id, agent_id, client_id, role, instance_type, region
 sql "INSERT INTO replica_instances (id, agent_id, client_id, instance_id, replica_type, status, instance_type, az,
      state_transfer_progress, ready_at) VALUES ('$RID', '$AGENT_ID', '$CLIENT_ID', '$RI', 'manual', 'ready', 'r5.large',
      'us-east-1d', 100, UTC_TIMESTAMP(3))"
-POINTS=$(sql "SELECT COUNT(DISTINCT FLOOR(UNIX_TIMESTAMP(bucket_start) / 3600)) FROM pricing_consolidated
-              WHERE pool_id = '$POOL' AND bucket_start >= UTC_TIMESTAMP(3) - INTERVAL 7 DAY")
+# The chart has the price at each hour start of the last 7 days (db_pages_pools_hourly).
+POINTS=$(sql "SELECT COUNT(*) FROM pricing_consolidated WHERE pool_id = '$POOL' AND MOD(UNIX_TIMESTAMP(bucket_start), 3600) = 0
+              AND bucket_start >= FROM_UNIXTIME(FLOOR(UNIX_TIMESTAMP() / 3600) * 3600 - 7 * 86400)")
 
 OUT=$SPOT_BUILD_DIR/browser-screenshots
 mkdir -p "$OUT"
