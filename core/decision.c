@@ -78,8 +78,7 @@ void decision_policy_default(struct decision_policy *p)
  * (seed 001, "Risk Score Calculation"): below low the client's minimum, low
  * to high at least the high band's savings, above high never.
  */
-static double decision_needed_savings(const struct decision_model *m, const struct decision_policy *pol,
-				      double score)
+double decision_needed_savings(const struct decision_model *m, const struct decision_policy *pol, double score)
 {
 	if (!(score <= pol->max_risk) || !(score <= m->band_high))
 		return INFINITY;

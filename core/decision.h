@@ -166,6 +166,14 @@ double decision_model_score(const struct decision_model *m, const struct decisio
  */
 int decision_model_parse(const char *json_text, struct decision_model *m, char *err, size_t errlen);
 
+/*
+ * The savings (fraction of on-demand) a pool the model scores this way needs
+ * before it may be a target: pol->min_savings below band_low, the larger of
+ * band_high_savings and min_savings up to band_high, INFINITY above band_high
+ * or pol->max_risk (never). The backtest's oracle obeys the same bands.
+ */
+double decision_needed_savings(const struct decision_model *m, const struct decision_policy *pol, double score);
+
 /* One evaluation; never fails. now_ms is the evaluation time. */
 void decision_evaluate(const struct decision_model *m, const struct decision_policy *pol,
 		       const struct decision_input *in, const struct decision_history *hist, int64_t now_ms,
