@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/strbuf.h"
 #include "common/timeutil.h"
 
 static int price_history_fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -502,4 +503,51 @@ size_t price_history_ondemand_views(const struct price_history_ondemand_list *l,
 		n++;
 	}
 	return n;
+}
+
+/* Reads path and hands its text to parse; messages get the path in front. */
+static int price_history_load(const char *path, char *err, size_t errlen,
+			      int (*parse)(void *obj, const char *text, size_t len, const char *product, char *err,
+					   size_t errlen),
+			      void *obj, const char *product)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char inner[512];
+	int rc;
+
+	if (strbuf_read_file(&sb, path, PRICE_HISTORY_MAX_FILE) < 0) {
+		strbuf_release(&sb);
+		return price_history_fail(err, errlen, "%s: cannot read (missing, unreadable or over %u bytes)", path,
+					  PRICE_HISTORY_MAX_FILE);
+	}
+	rc = parse(obj, sb.buf, sb.len, product, inner, sizeof(inner));
+	strbuf_release(&sb);
+	if (rc < 0)
+		return price_history_fail(err, errlen, "%s: %s", path, inner);
+	return 0;
+}
+
+static int price_history_parse_prices(void *obj, const char *text, size_t len, const char *product, char *err,
+				      size_t errlen)
+{
+	return price_history_add_text(obj, text, len, product, err, errlen);
+}
+
+static int price_history_parse_ondemand(void *obj, const char *text, size_t len, const char *product, char *err,
+					size_t errlen)
+{
+	(void)product;
+	return price_history_ondemand_parse(obj, text, len, err, errlen);
+}
+
+int price_history_load_file(struct price_history *h, const char *path, const char *product, char *err,
+			    size_t errlen)
+{
+	return price_history_load(path, err, errlen, price_history_parse_prices, h, product);
+}
+
+int price_history_ondemand_load_file(struct price_history_ondemand_list *l, const char *path, char *err,
+				     size_t errlen)
+{
+	return price_history_load(path, err, errlen, price_history_parse_ondemand, l, NULL);
 }

@@ -19,6 +19,9 @@
  * instance catalog sql/instance_types.csv (header
  * instance_type,region,vcpu,memory_gib,arch,ondemand_price; '#' lines are
  * comments).
+ *
+ * The *_load_file functions read a file (at most PRICE_HISTORY_MAX_FILE
+ * bytes) and parse it; the messages then start with the path.
  */
 #ifndef SPOT_PRICE_HISTORY_H
 #define SPOT_PRICE_HISTORY_H
@@ -30,6 +33,7 @@
 #define PRICE_HISTORY_MAX_RECORDS (5 * 1000 * 1000)
 #define PRICE_HISTORY_MAX_SERIES 4096
 #define PRICE_HISTORY_DEFAULT_PRODUCT "Linux/UNIX"
+#define PRICE_HISTORY_MAX_FILE (512u * 1024 * 1024)
 
 struct price_history_series {
 	char region[32];
@@ -59,6 +63,10 @@ void price_history_release(struct price_history *h);
 int price_history_add_text(struct price_history *h, const char *text, size_t len, const char *product, char *err,
 			   size_t errlen);
 
+/* price_history_add_text() of a file's contents. */
+int price_history_load_file(struct price_history *h, const char *path, const char *product, char *err,
+			    size_t errlen);
+
 /* Sorts every series by time and drops same-time duplicates. */
 void price_history_finish(struct price_history *h);
 
@@ -85,6 +93,10 @@ void price_history_ondemand_release(struct price_history_ondemand_list *l);
 /* Parses an on-demand CSV (either header above). 0, or -1 with err naming the line and field. */
 int price_history_ondemand_parse(struct price_history_ondemand_list *l, const char *text, size_t len, char *err,
 				 size_t errlen);
+
+/* price_history_ondemand_parse() of a file's contents. */
+int price_history_ondemand_load_file(struct price_history_ondemand_list *l, const char *path, char *err,
+				     size_t errlen);
 
 /*
  * Fills out (capacity max) with views of l's rows. Returns how many; the
