@@ -13,8 +13,21 @@ jobs_names() {
   done
 }
 
+# jobs_args NAME: a job's own arguments, as JOB_ARGS. spot-decide runs every
+# SPOT_DECIDE_INTERVAL seconds when that is set (default 300); spot-risk-analysis
+# loads the Spot Advisor buckets from SPOT_ADVISOR_FILE, by default the shared copy.
+jobs_args() {
+  local adv=${SPOT_ADVISOR_FILE:-$SRC/../shared/testdata/spot-advisor/spot-advisor-data.json}
+  JOB_ARGS=()
+  case $1 in
+    decide) [ -n "${SPOT_DECIDE_INTERVAL:-}" ] && JOB_ARGS=(--interval "$SPOT_DECIDE_INTERVAL") ;;
+    risk-analysis) [ -r "$adv" ] && JOB_ARGS=(--advisor "$(readlink -f "$adv")") ;;
+  esac
+  return 0
+}
+
 stack_jobs_up() {
-  local n pidf ids=()
+  local n pidf ids=() JOB_ARGS=()
   [ "$(id -u)" -eq 0 ] && [ "$RUN_USER" != root ] && ids=(setpriv --reuid="$RUN_USER" --regid="$RUN_GROUP" --init-groups --)
   for n in $(jobs_names); do
     pidf=$DIR/run/job-$n.pid
@@ -25,7 +38,8 @@ stack_jobs_up() {
     touch "$DIR/log/job-$n.log"
     chown "$RUN_USER:$RUN_GROUP" "$DIR/log/job-$n.log" 2>/dev/null || true
     daemon_env
-    setsid "${DAEMON_ENV[@]}" "${ids[@]}" "$BUILD_DIR/spot-$n" --config "$ENV_FILE" </dev/null >>"$DIR/log/job-$n.log" 2>&1 &
+    jobs_args "$n"
+    setsid "${DAEMON_ENV[@]}" "${ids[@]}" "$BUILD_DIR/spot-$n" --config "$ENV_FILE" "${JOB_ARGS[@]}" </dev/null >>"$DIR/log/job-$n.log" 2>&1 &
     echo $! > "$pidf"
     say "started spot-$n (pid $!)"
   done
