@@ -14,6 +14,7 @@
 #include "fcgi-app/pages_ops.h"
 #include "fcgi-app/admin_clients.h"
 #include "fcgi-app/admin_catalog.h"
+#include "fcgi-app/admin_models.h"
 #include "fcgi-app/agent_pricing.h"
 #include "fcgi-app/health.h"
 #include "fcgi-app/pages.h"
@@ -39,6 +40,21 @@ const struct route routes_table[] = {
 	{ HTTP_GET, "/api/admin/jobs", admin_ops_jobs, ROUTE_AUTH_ADMIN | ROUTE_NEEDS_DB },
 	{ HTTP_GET, "/api/admin/emergencies", admin_ops_emergencies, ROUTE_AUTH_ADMIN | ROUTE_NEEDS_DB },
 	{ HTTP_GET, "/api/admin/audit", admin_ops_audit, ROUTE_AUTH_ADMIN | ROUTE_NEEDS_DB },
+	/* Decision model registry (issue 8 item 3; admin_models.h). */
+	{ HTTP_POST, "/api/admin/models", admin_models_upload, ROUTE_AUTH_ADMIN | ROUTE_NEEDS_DB | ROUTE_IDEMPOTENT },
+	{ HTTP_GET, "/api/admin/models", admin_models_list, ROUTE_AUTH_ADMIN | ROUTE_NEEDS_DB },
+	{ HTTP_POST, "/api/admin/models/rollback", admin_models_rollback, ROUTE_AUTH_ADMIN | ROUTE_NEEDS_DB },
+	{ HTTP_GET, "/api/admin/models/{id}", admin_models_get, ROUTE_AUTH_ADMIN | ROUTE_NEEDS_DB },
+	{ HTTP_POST, "/api/admin/models/{id}/validate", admin_models_validate, ROUTE_AUTH_ADMIN | ROUTE_NEEDS_DB },
+	{ HTTP_POST, "/api/admin/models/{id}/activate", admin_models_activate, ROUTE_AUTH_ADMIN | ROUTE_NEEDS_DB },
+	{ HTTP_GET, "/admin/models", admin_models_page, ROUTE_AUTH_SESSION | ROUTE_AUTH_ADMIN | ROUTE_PAGE },
+	{ HTTP_POST, "/admin/models", admin_models_page_upload, ROUTE_AUTH_SESSION | ROUTE_AUTH_ADMIN | ROUTE_PAGE },
+	{ HTTP_POST, "/admin/models/rollback", admin_models_page_rollback,
+	  ROUTE_AUTH_SESSION | ROUTE_AUTH_ADMIN | ROUTE_PAGE },
+	{ HTTP_POST, "/admin/models/{id}/validate", admin_models_page_validate,
+	  ROUTE_AUTH_SESSION | ROUTE_AUTH_ADMIN | ROUTE_PAGE },
+	{ HTTP_POST, "/admin/models/{id}/activate", admin_models_page_activate,
+	  ROUTE_AUTH_SESSION | ROUTE_AUTH_ADMIN | ROUTE_PAGE },
 
 	/* Agent API (DESIGN.md section 5). */
 	{ HTTP_POST, "/api/agents/register", agent_api_register, ROUTE_AUTH_CLIENT | ROUTE_IDEMPOTENT },
