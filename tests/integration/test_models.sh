@@ -9,6 +9,7 @@
 # error beside the field; the agent page's decisions section (model, what auto-switch would have done).
 . "$(dirname "$0")/harness.sh"
 . "$(dirname "$0")/ui_lib.sh"
+. "$(dirname "$0")/models_lib.sh"
 it_env
 JSON=(-H 'Content-Type: application/json')
 BUILTIN=00000000-0000-4000-8000-000000000001
@@ -19,9 +20,6 @@ cleanup_models() { sql "UPDATE ml_models SET status = 'retired' WHERE status = '
 trap cleanup_models EXIT
 cleanup_models
 
-model() { # model NAME VERSION FEATURES COEFS MEANS SCALES INTERCEPT
-  printf '{"schema":"spot-model/1","name":"%s","version":"%s","engine":"logreg","features":%s,"coefficients":%s,"mean":%s,"scale":%s,"intercept":%s,"label":"price above on-demand within 1 h"}' "$@"
-}
 upload() { http POST /api/admin/models "${AUTH_ADMIN[@]}" "${JSON[@]}" --data-binary "$1"; }
 audit_count() { sql "SELECT COUNT(*) FROM system_events WHERE action = '$1' AND subject_id = '$2'"; }
 
@@ -62,24 +60,9 @@ sql "SELECT validation_error FROM ml_models WHERE id = '$SCHEMA_ID'" | grep -q '
 http POST "/api/admin/models/$SCHEMA_ID/activate" "${AUTH_ADMIN[@]}"
 expect_error 409 conflict
 
-# ---- held-out data: 4 pools, 7 days of 5-minute canonical prices; every 8 hours a pool climbs above
-#      on-demand ($0.10) over 90 minutes and stays there 30 minutes (each pool at its own phase) ----
+# ---- held-out data (models_lib.sh) ----
 REGION=sa-east-1 TYPE=m5.large
-for z in a b c d; do
-  sql "INSERT IGNORE INTO spot_pools (id, instance_type, region, az) VALUES ('$TYPE.$REGION$z', '$TYPE', '$REGION', '$REGION$z')"
-done
-sql "DELETE FROM pricing_canonical WHERE pool_id LIKE '$TYPE.$REGION%'"
-sql "INSERT INTO pricing_canonical (id, pool_id, bucket_start, price, ondemand_price, hour_of_day, day_of_week)
-     SELECT UUID(), p.id, FROM_UNIXTIME((FLOOR(UNIX_TIMESTAMP() / 300) - s.seq) * 300),
-            CASE WHEN (2016 - s.seq + p.k * 24) % 96 < 18 THEN 0.0300 + 0.0100 * ((2016 - s.seq + p.k * 24) % 96)
-                 WHEN (2016 - s.seq + p.k * 24) % 96 < 24 THEN 0.1500
-                 ELSE 0.0300 + 0.0005 * (((2016 - s.seq) * 7) % 5) END,
-            0.1000, HOUR(FROM_UNIXTIME((FLOOR(UNIX_TIMESTAMP() / 300) - s.seq) * 300)),
-            WEEKDAY(FROM_UNIXTIME((FLOOR(UNIX_TIMESTAMP() / 300) - s.seq) * 300))
-     FROM (SELECT id, ASCII(RIGHT(id, 1)) - 97 AS k FROM spot_pools WHERE id IN
-           ('$TYPE.${REGION}a', '$TYPE.${REGION}b', '$TYPE.${REGION}c', '$TYPE.${REGION}d')) p
-     JOIN seq_1_to_2016 s"
-[ "$(sql "SELECT COUNT(*) FROM pricing_canonical WHERE pool_id LIKE '$TYPE.$REGION%'")" = 8064 ] || fail "fixture rows"
+models_fixture "$REGION" "$TYPE"
 
 # ---- a good model: uploaded with its digest, duplicate refused, not activatable before validation ----
 upload "$GOOD"
