@@ -461,6 +461,8 @@ static int pages_agent_extras(struct app *app, struct request *req, struct json_
 		json_object_object_add(o, "executed", json_object_new_boolean(!strcmp(pages_cell(&dec, i, 11), "1")));
 		json_object_object_add(o, "suppressed",
 				       json_object_new_string(pages_cell(&dec, i, 12) ? pages_cell(&dec, i, 12) : ""));
+		json_object_object_add(o, "has_suppressed", json_object_new_boolean(pages_cell(&dec, i, 12) &&
+										     *pages_cell(&dec, i, 12)));
 		json_object_object_add(o, "model", json_util_str(pages_cell(&dec, i, 13)));
 		json_object_object_add(o, "is_switch", json_object_new_boolean(!strcmp(pages_cell(&dec, i, 3), "switch")));
 		json_object_object_add(o, "savings_per_hour", save ? json_object_new_double(strtod(save, NULL)) : NULL);

@@ -74,7 +74,7 @@ static const struct {
 	  "\"has_replicas\":true,\"replicas\":[{\"id\":\"r1\",\"status\":\"ready\",\"ready\":true,\"can_promote\":true,"
 	  "\"instance_id\":\"i-1\",\"refusal\":\"" EVIL "\"}],"
 	  "\"has_decisions\":true,\"decisions\":[{\"decision\":\"switch\",\"mode\":\"auto\",\"reason\":\"" EVIL "\","
-	  "\"executed\":false,\"suppressed\":\"cooldown\"}],"
+	  "\"executed\":false,\"has_suppressed\":true,\"suppressed\":\"cooldown\"}],"
 	  "\"has_errors\":true,\"errors\":[{\"field\":\"promote-r1\",\"message\":\"Not ready\"}],\"error\":{}",
 	  "<a href=\"#promote-r1\">Not ready</a>" },
 	{ "agent", "Agent y",
