@@ -40,6 +40,8 @@ struct bt_group {
 	double od;
 	size_t *pools;              /* indexes into the prepared pools */
 	size_t npools;
+	int64_t start, end;         /* the instance's life: its pools' first to last record, within the run */
+	size_t nsteps;
 };
 
 struct bt {
@@ -348,6 +350,25 @@ static int bt_prepare(struct bt *b, const struct backtest_input *in, char *err, 
 		return bt_fail(err, errlen, "prices: more than %d steps of %lld ms", BACKTEST_MAX_STEPS,
 			       (long long)b->step);
 	b->nsteps = (size_t)((b->end - b->start + b->step - 1) / b->step);
+	for (size_t k = 0; k < b->ng; k++) {
+		struct bt_group *g = &b->g[k];
+		int64_t gf = INT64_MAX, gl = INT64_MIN;
+		for (size_t i = 0; i < g->npools; i++) {
+			const struct backtest_pool *src = b->p[g->pools[i]].src;
+			if (src->pts[0].t_ms < gf)
+				gf = src->pts[0].t_ms;
+			if (src->pts[src->npts - 1].t_ms > gl)
+				gl = src->pts[src->npts - 1].t_ms;
+		}
+		g->start = gf > b->start ? gf : b->start;
+		g->end = gl < b->end ? gl : b->end;
+		/* a type whose records all fall outside the run, or at one instant, is not simulated */
+		if (g->npools && g->end <= g->start) {
+			g->npools = 0;
+			b->skipped++;
+		}
+		g->nsteps = g->npools ? (size_t)((g->end - g->start + b->step - 1) / b->step) : 0;
+	}
 	return 0;
 }
 
@@ -411,16 +432,16 @@ static double bt_cheapest(const struct bt *b, const struct bt_group *g, double *
 	ev = malloc(n * sizeof(*ev));
 	if (!ev)
 		return NAN;
-	ev[k++] = b->start;
+	ev[k++] = g->start;
 	for (size_t i = 0; i < g->npools; i++) {
 		const struct backtest_pool *s = b->p[g->pools[i]].src;
 		for (size_t j = 0; j < s->npts; j++)
-			if (s->pts[j].t_ms > b->start && s->pts[j].t_ms < b->end)
+			if (s->pts[j].t_ms > g->start && s->pts[j].t_ms < g->end)
 				ev[k++] = s->pts[j].t_ms;
 	}
 	qsort(ev, k, sizeof(*ev), bt_time_cmp);
 	for (size_t i = 0; i < k; i++) {
-		int64_t a = ev[i], e = i + 1 < k ? ev[i + 1] : b->end;
+		int64_t a = ev[i], e = i + 1 < k ? ev[i + 1] : g->end;
 		double best = INFINITY;
 		if (e <= a)
 			continue;
@@ -456,18 +477,18 @@ static int bt_group_run(const struct bt *b, const struct bt_group *g, struct bac
 	double overlap_h = in->overlap_minutes < 0 ? BACKTEST_OVERLAP_MINUTES_DEFAULT / 60.0 : in->overlap_minutes / 60.0;
 	int mode = DM_ONDEMAND, cur = -1, rc = -1;
 
-	if (ns > UINT16_MAX || b->nsteps > SIZE_MAX / ns / sizeof(uint16_t))
+	if (ns > UINT16_MAX || g->nsteps > SIZE_MAX / ns / sizeof(uint16_t))
 		goto out;
-	parent = malloc(b->nsteps * ns * sizeof(uint16_t));
-	path = malloc(b->nsteps * sizeof(size_t));
+	parent = malloc(g->nsteps * ns * sizeof(uint16_t));
+	path = malloc(g->nsteps * sizeof(size_t));
 	if (!dp || !V || !NV || !cost || !sw || !parent || !path)
 		goto out;
 	for (size_t s = 1; s < ns; s++)
 		V[s] = INFINITY;
 
-	for (size_t k = 0; k < b->nsteps; k++) {
-		int64_t t = b->start + (int64_t)k * b->step;
-		int64_t t2 = t + b->step < b->end ? t + b->step : b->end;
+	for (size_t k = 0; k < g->nsteps; k++) {
+		int64_t t = g->start + (int64_t)k * b->step;
+		int64_t t2 = t + b->step < g->end ? t + b->step : g->end;
 		struct decision_input din;
 		struct decision_out dout;
 
@@ -541,14 +562,14 @@ static int bt_group_run(const struct bt *b, const struct bt_group *g, struct bac
 		for (size_t q = 1; q < ns; q++)
 			if (V[q] < V[s])
 				s = q;
-		for (size_t k = b->nsteps; k-- > 0;) {
+		for (size_t k = g->nsteps; k-- > 0;) {
 			path[k] = s;
 			s = parent[k * ns + s];
 		}
 		s = 0; /* the state before the first step: on-demand */
-		for (size_t k = 0; k < b->nsteps; k++) {
-			int64_t t = b->start + (int64_t)k * b->step;
-			int64_t t2 = t + b->step < b->end ? t + b->step : b->end;
+		for (size_t k = 0; k < g->nsteps; k++) {
+			int64_t t = g->start + (int64_t)k * b->step;
+			int64_t t2 = t + b->step < g->end ? t + b->step : g->end;
 			if (path[k] != s) {
 				double leave = s == 0 ? g->od : bt_price(&b->p[g->pools[s - 1]], t);
 				tr->oracle_cost += bt_bill_at(out->hour_oracle, nh, b->start, t, leave * overlap_h);
@@ -561,7 +582,8 @@ static int bt_group_run(const struct bt *b, const struct bt_group *g, struct bac
 					bt_bill_pool(&b->p[g->pools[s - 1]], out->hour_oracle, nh, b->start, t, t2);
 		}
 	}
-	tr->ondemand_cost = bt_bill(out->hour_ondemand, nh, b->start, b->start, b->end, g->od);
+	tr->ondemand_cost = bt_bill(out->hour_ondemand, nh, b->start, g->start, g->end, g->od);
+	tr->hours = (double)(g->end - g->start) / BT_HOUR_MS;
 	tr->cheapest_spot_cost = bt_cheapest(b, g, out->hour_cheapest, nh);
 	rc = isnan(tr->cheapest_spot_cost) ? -1 : 0;
 out:
@@ -634,10 +656,19 @@ int backtest_run(const struct backtest_input *in, struct backtest_result *out, c
 		out->switches += tr->switches;
 		out->exposed_hours += tr->exposed_hours;
 		out->spot_hours += tr->spot_hours;
+		out->instance_hours += tr->hours;
 	}
 	out->ntypes = nt;
 	bt_free(&b);
 	return 0;
+}
+
+static int bt_row_cmp(const void *a, const void *b)
+{
+	const struct backtest_row *x = a, *y = b;
+	if (x->t_ms != y->t_ms)
+		return (x->t_ms > y->t_ms) - (x->t_ms < y->t_ms);
+	return (x->pool > y->pool) - (x->pool < y->pool);
 }
 
 int backtest_dataset(const struct backtest_input *in, struct backtest_row **rows, size_t *nrows, char *err,
@@ -653,12 +684,12 @@ int backtest_dataset(const struct backtest_input *in, struct backtest_row **rows
 		bt_free(&b);
 		return -1;
 	}
-	for (size_t k = 0; k < b.nsteps; k++) {
-		int64_t t = b.start + (int64_t)k * b.step;
-		if (t + BT_HOUR_MS_I > b.end)
-			break;
-		for (size_t gi = 0; gi < b.ng; gi++) {
-			const struct bt_group *g = &b.g[gi];
+	for (size_t gi = 0; gi < b.ng; gi++) {
+		const struct bt_group *g = &b.g[gi];
+		for (size_t k = 0; k < g->nsteps; k++) {
+			int64_t t = g->start + (int64_t)k * b.step;
+			if (t + BT_HOUR_MS_I > g->end)
+				break;
 			for (size_t i = 0; i < g->npools; i++) {
 				const struct bt_pool *p = &b.p[g->pools[i]];
 				struct backtest_row row;
@@ -683,6 +714,8 @@ int backtest_dataset(const struct backtest_input *in, struct backtest_row **rows
 			}
 		}
 	}
+	if (n > 1)
+		qsort(r, n, sizeof(*r), bt_row_cmp);
 	bt_free(&b);
 	*rows = r;
 	*nrows = n;

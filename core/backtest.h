@@ -6,9 +6,12 @@
  * the same inputs always give the same result.
  *
  * The replay:
- *   - a simulated fleet of one instance per instance type, on on-demand at
- *     start_ms (default: the first timestamp of all series), evaluated every
- *     step_ms (default 5 min) until end_ms (default: the last timestamp);
+ *   - a simulated fleet of one instance per instance type (and region), on
+ *     on-demand from its type's first record (not before start_ms, default
+ *     the first timestamp of all series) to its type's last record (not
+ *     after end_ms, default the last timestamp), evaluated every step_ms
+ *     (default 5 min) from its start; histories of different periods can be
+ *     replayed together without an instance living through the gap;
  *   - a pool's price holds from its record until the next record of the same
  *     pool; before its first record the pool has no price (never a target);
  *   - candidates of an instance are the pools of its own type and region
@@ -97,6 +100,7 @@ struct backtest_type_result {
 	long switches;
 	double exposed_hours;
 	double spot_hours;          /* hours the model's instance ran on spot */
+	double hours;               /* the instance's life: its pools' first to last record */
 };
 
 struct backtest_result {
@@ -104,7 +108,8 @@ struct backtest_result {
 	long switches;
 	double exposed_hours;
 	double spot_hours;
-	double hours;               /* simulated hours per instance (end - start) */
+	double hours;               /* end - start of the whole run, hours */
+	double instance_hours;      /* the sum of the instances' lives */
 	int64_t start_ms, end_ms;
 	/* skipped types: no on-demand price */
 	size_t skipped_types;
@@ -145,8 +150,9 @@ struct backtest_row {
  * The features of every priced pool of a type with an on-demand price at
  * every step of the grid of backtest_run() (model, policy and overlap are not
  * used and may be NULL). Rows are in time order, pools in input order within
- * a step; only steps with a full hour of future ahead (t + 1 h <= end) are
- * labelled and returned. *rows is malloc'd (free() it). Returns 0 or -1 with
+ * a time; only steps with a full hour of future ahead (t + 1 h <= end) are
+ * labelled and returned; a type's steps run over its own life as in
+ * backtest_run(). *rows is malloc'd (free() it). Returns 0 or -1 with
  * err.
  */
 int backtest_dataset(const struct backtest_input *in, struct backtest_row **rows, size_t *nrows, char *err,

@@ -91,9 +91,9 @@ static void spot_backtest_table(const struct backtest_result *r, const struct de
 
 	time_format_rfc3339(r->start_ms, a, sizeof(a));
 	time_format_rfc3339(r->end_ms, b, sizeof(b));
-	printf("model %s (version %s), %zu pools, %zu instances (one per type and region), %s .. %s "
-	       "(%.1f h each), overlap %.0f min per switch\n\n",
-	       m->name, m->version, npools, r->ntypes, a, b, r->hours, overlap);
+	printf("model %s (version %s), %zu pools, %zu instances (one per type and region), %s .. %s, "
+	       "%.1f instance-hours, overlap %.0f min per switch\n\n",
+	       m->name, m->version, npools, r->ntypes, a, b, r->instance_hours, overlap);
 	printf("%-10s %-14s %5s %9s %12s %12s %12s %12s %8s %9s\n", "region", "type", "pools", "od $/h", "always od $",
 	       "model $", "cheapest $", "oracle $", "switches", "exposed h");
 	for (size_t i = 0; i < r->ntypes; i++) {
@@ -109,8 +109,8 @@ static void spot_backtest_table(const struct backtest_result *r, const struct de
 	       spot_backtest_share(r->ondemand_cost - r->cheapest_spot_cost, r->ondemand_cost),
 	       spot_backtest_share(od_sav, r->ondemand_cost));
 	printf("the model keeps %.1f%% of the oracle's savings; %.1f of %.1f instance-hours on spot, %.2f exposed\n",
-	       spot_backtest_share(r->ondemand_cost - r->model_cost, od_sav), r->spot_hours,
-	       r->hours * (double)r->ntypes, r->exposed_hours);
+	       spot_backtest_share(r->ondemand_cost - r->model_cost, od_sav), r->spot_hours, r->instance_hours,
+	       r->exposed_hours);
 	if (r->skipped_types)
 		printf("skipped: %zu instance types without an on-demand price\n", r->skipped_types);
 }
@@ -122,10 +122,10 @@ static void spot_backtest_json(const struct backtest_result *r, const struct dec
 
 	strbuf_addf(&sb,
 		    "{\"ondemand_cost\":%.6f,\"model_cost\":%.6f,\"cheapest_spot_cost\":%.6f,\"oracle_cost\":%.6f,"
-		    "\"switches\":%ld,\"exposed_hours\":%.6f,\"spot_hours\":%.6f,\"hours\":%.6f,\"overlap_minutes\":%g,"
+		    "\"switches\":%ld,\"exposed_hours\":%.6f,\"spot_hours\":%.6f,\"instance_hours\":%.6f,\"overlap_minutes\":%g,"
 		    "\"savings_vs_ondemand\":%.6f,\"oracle_share\":%.6f,\"model\":",
 		    r->ondemand_cost, r->model_cost, r->cheapest_spot_cost, r->oracle_cost, r->switches,
-		    r->exposed_hours, r->spot_hours, r->hours, overlap,
+		    r->exposed_hours, r->spot_hours, r->instance_hours, overlap,
 		    r->ondemand_cost > 0 ? (r->ondemand_cost - r->model_cost) / r->ondemand_cost : 0.0,
 		    od_sav > 0 ? (r->ondemand_cost - r->model_cost) / od_sav : 0.0);
 	strbuf_add_json_string(&sb, m->name);

@@ -8,6 +8,7 @@
 #include "core/risk.h"
 
 #include <check.h>
+#include <json-c/json.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -634,6 +635,39 @@ START_TEST(test_model_too_large)
 }
 END_TEST
 
+/* The shipped learned model loads, and its file says held-out AUC >= 0.6 (issue 8). */
+START_TEST(test_shipped_model)
+{
+	const char *src = getenv("SPOT_SOURCE_DIR");
+	char path[1024], err[256], *buf;
+	struct decision_model m;
+	json_object *root, *metrics, *auc;
+	FILE *f;
+	long len;
+
+	ck_assert_ptr_nonnull(src);
+	snprintf(path, sizeof(path), "%s/sql/models/logreg-v1.json", src);
+	f = fopen(path, "rb");
+	ck_assert_msg(f != NULL, "%s", path);
+	fseek(f, 0, SEEK_END);
+	len = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	buf = calloc(1, (size_t)len + 1);
+	ck_assert_int_eq(fread(buf, 1, (size_t)len, f), (size_t)len);
+	fclose(f);
+	ck_assert_msg(decision_model_parse(buf, &m, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_str_eq(m.name, "logreg-v1");
+	ck_assert_int_eq(m.engine, DE_LOGREG);
+	ck_assert(m.nfeat >= 2);
+	root = json_tokener_parse(buf);
+	ck_assert(json_object_object_get_ex(root, "metrics", &metrics));
+	ck_assert(json_object_object_get_ex(metrics, "auc", &auc));
+	ck_assert_msg(json_object_get_double(auc) >= 0.6, "auc %.4f", json_object_get_double(auc));
+	json_object_put(root);
+	free(buf);
+}
+END_TEST
+
 static Suite *decision_suite(void)
 {
 	Suite *s = suite_create("decision");
@@ -658,6 +692,7 @@ static Suite *decision_suite(void)
 	tcase_add_test(tc, test_rules_file);
 	tcase_add_loop_test(tc, test_model_refused, 0, NELEM(bad_cases));
 	tcase_add_test(tc, test_model_too_large);
+	tcase_add_test(tc, test_shipped_model);
 	suite_add_tcase(s, tc);
 	return s;
 }
