@@ -375,7 +375,7 @@ static enum core_result switches_request_once(struct db *db, struct arena *a, co
 	c.agent_id = ag.id;
 	c.type = "switch";
 	c.payload = payload;
-	c.reason = "manual";
+	c.reason = in->reason ? in->reason : "manual";
 	c.priority = COMMAND_PRIORITY_HIGH;
 	rc = commands_queue(db, a, &c, who, command_id);
 	return rc == CORE_DUPLICATE ? CORE_OK : (enum core_result)rc;

@@ -77,6 +77,7 @@ enum core_result switches_register_instance(struct db *db, struct arena *a, cons
 struct switch_request {
 	const char *client_id, *agent_id;
 	const char *target_pool_id, *target_type, *target_az, *target_mode;
+	const char *reason; /* commands.reason; NULL: "manual" (spot-decide says "auto") */
 };
 
 /*
