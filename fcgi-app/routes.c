@@ -9,6 +9,7 @@
 #include "fcgi-app/agent_commands.h"
 #include "fcgi-app/client_api.h"
 #include "fcgi-app/client_lists.h"
+#include "fcgi-app/client_policy.h"
 #include "fcgi-app/client_replicas.h"
 #include "fcgi-app/admin_ops.h"
 #include "fcgi-app/pages_ops.h"
@@ -97,6 +98,10 @@ const struct route routes_table[] = {
 	{ HTTP_GET, "/api/client/{cid}/notifications", client_lists_notifications, ROUTE_AUTH_CLIENT },
 	{ HTTP_GET, "/api/client/{cid}/analytics/downtime", client_lists_downtime, ROUTE_AUTH_CLIENT },
 	{ HTTP_GET, "/api/client/{cid}/prices", client_lists_prices, ROUTE_AUTH_CLIENT },
+	{ HTTP_GET, "/api/client/{cid}/policy", client_policy_get, ROUTE_AUTH_CLIENT },
+	{ HTTP_PUT, "/api/client/{cid}/policy", client_policy_put, ROUTE_AUTH_CLIENT },
+	{ HTTP_GET, "/api/admin/clients/{id}/policy", client_policy_admin_get, ROUTE_AUTH_ADMIN | ROUTE_NEEDS_DB },
+	{ HTTP_PUT, "/api/admin/clients/{id}/policy", client_policy_admin_put, ROUTE_AUTH_ADMIN | ROUTE_NEEDS_DB },
 	{ HTTP_POST, "/api/client/replicas/{rid}/promote", client_replicas_promote, ROUTE_AUTH_CLIENT | ROUTE_IDEMPOTENT },
 	{ HTTP_DELETE, "/api/client/replicas/{rid}", client_replicas_delete, ROUTE_AUTH_CLIENT },
 
