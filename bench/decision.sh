@@ -82,8 +82,8 @@ out.append("One evaluation = `decision_evaluate()` (score 8 pools, bands, policy
 out.append("")
 out.append("### Backtest (spot-backtest, one instance per instance type, 5-minute decisions, 10-minute overlap per switch)")
 out.append("")
-out.append("| trace | model | always on-demand $ | model $ | cheapest pool $ | oracle $ | savings vs on-demand | cheapest pool saves | oracle saves | share of oracle's savings | switches | exposed h | run ms |")
-out.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+out.append("| trace | model | always on-demand $ | model $ | cheapest pool $ | oracle $ | savings vs on-demand | cheapest pool saves | oracle saves | share of oracle's savings | switches | exposed h (model) | exposed h (cheapest pool) | run ms |")
+out.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 rows = [l.split("\t", 3) for l in open(bt).read().splitlines()]
 for label, model, ms, js in rows:
     d = json.loads(js)
@@ -92,7 +92,7 @@ for label, model, ms, js in rows:
     csav = (od - ch) / od * 100 if od else 0
     osav = (od - orc) / od * 100 if od else 0
     share = (od - mc) / (od - orc) * 100 if od - orc > 0 else 0
-    out.append(f"| {label} | {d['model']} | {od:.2f} | {mc:.2f} | {ch:.2f} | {orc:.2f} | {sav:.1f}% | {csav:.1f}% | {osav:.1f}% | {share:.1f}% | {d['switches']} | {d['exposed_hours']:.2f} | {ms} |")
+    out.append(f"| {label} | {d['model']} | {od:.2f} | {mc:.2f} | {ch:.2f} | {orc:.2f} | {sav:.1f}% | {csav:.1f}% | {osav:.1f}% | {share:.1f}% | {d['switches']} | {d['exposed_hours']:.2f} | {d['cheapest_exposed_hours']:.2f} | {ms} |")
 out.append("")
 out.append("Definitions (core/backtest.h): prices hold until the next record; the oracle knows every future price but obeys "
            "the model's own bands (a pool is usable when its score is within them, it is not flagged and it is cheaper "

@@ -519,6 +519,15 @@ static int bt_group_run(const struct bt *b, const struct bt_group *g, struct bac
 			mode = dout.target_mode;
 			cur = mode == DM_SPOT ? dout.target_pool : -1;
 		}
+		/* the cheapest pool's exposure at this step */
+		{
+			int cheapest = -1;
+			for (size_t i = 0; i < np; i++)
+				if (dp[i].price > 0 && (cheapest < 0 || dp[i].price < dp[cheapest].price))
+					cheapest = (int)i;
+			if (cheapest >= 0 && bt_above_within(&b->p[g->pools[cheapest]], t, BT_HOUR_MS_I))
+				tr->cheapest_exposed_hours += (double)(t2 - t) / BT_HOUR_MS;
+		}
 		if (mode == DM_SPOT) {
 			const struct bt_pool *p = &b->p[g->pools[cur]];
 			double hrs = (double)(t2 - t) / BT_HOUR_MS;
@@ -655,6 +664,7 @@ int backtest_run(const struct backtest_input *in, struct backtest_result *out, c
 		out->oracle_cost += tr->oracle_cost;
 		out->switches += tr->switches;
 		out->exposed_hours += tr->exposed_hours;
+		out->cheapest_exposed_hours += tr->cheapest_exposed_hours;
 		out->spot_hours += tr->spot_hours;
 		out->instance_hours += tr->hours;
 	}

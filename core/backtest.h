@@ -39,6 +39,8 @@
  *                       max_risk, it is not flagged and its price is below
  *                       on-demand) and paying the same overlap per switch;
  *   switches            switches the model made (all instances);
+ *   cheapest_exposed_hours  the same for the cheapest-pool strategy (the pool
+ *                       cheapest at each step's start): what its lower cost risks;
  *   exposed_hours       hours the model's instances spent in a pool whose
  *                       price rose above on-demand within the following hour.
  */
@@ -99,6 +101,7 @@ struct backtest_type_result {
 	double ondemand_cost, model_cost, cheapest_spot_cost, oracle_cost;
 	long switches;
 	double exposed_hours;
+	double cheapest_exposed_hours;
 	double spot_hours;          /* hours the model's instance ran on spot */
 	double hours;               /* the instance's life: its pools' first to last record */
 };
@@ -107,6 +110,7 @@ struct backtest_result {
 	double ondemand_cost, model_cost, cheapest_spot_cost, oracle_cost;
 	long switches;
 	double exposed_hours;
+	double cheapest_exposed_hours;
 	double spot_hours;
 	double hours;               /* end - start of the whole run, hours */
 	double instance_hours;      /* the sum of the instances' lives */

@@ -94,16 +94,19 @@ static void spot_backtest_table(const struct backtest_result *r, const struct de
 	printf("model %s (version %s), %zu pools, %zu instances (one per type and region), %s .. %s, "
 	       "%.1f instance-hours, overlap %.0f min per switch\n\n",
 	       m->name, m->version, npools, r->ntypes, a, b, r->instance_hours, overlap);
-	printf("%-10s %-14s %5s %9s %12s %12s %12s %12s %8s %9s\n", "region", "type", "pools", "od $/h", "always od $",
-	       "model $", "cheapest $", "oracle $", "switches", "exposed h");
+	printf("%-10s %-14s %5s %9s %12s %12s %12s %12s %8s %9s %10s\n", "region", "type", "pools", "od $/h",
+	       "always od $", "model $", "cheapest $", "oracle $", "switches", "exposed h", "cheapest h");
 	for (size_t i = 0; i < r->ntypes; i++) {
 		const struct backtest_type_result *t = &r->types[i];
-		printf("%-10s %-14s %5zu %9.4f %12.4f %12.4f %12.4f %12.4f %8ld %9.2f\n", t->region, t->instance_type,
-		       t->npools, t->ondemand_price, t->ondemand_cost, t->model_cost, t->cheapest_spot_cost,
-		       t->oracle_cost, t->switches, t->exposed_hours);
+		printf("%-10s %-14s %5zu %9.4f %12.4f %12.4f %12.4f %12.4f %8ld %9.2f %10.2f\n", t->region,
+		       t->instance_type, t->npools, t->ondemand_price, t->ondemand_cost, t->model_cost,
+		       t->cheapest_spot_cost, t->oracle_cost, t->switches, t->exposed_hours, t->cheapest_exposed_hours);
 	}
-	printf("%-10s %-14s %5zu %9s %12.4f %12.4f %12.4f %12.4f %8ld %9.2f\n\n", "total", "", npools, "",
-	       r->ondemand_cost, r->model_cost, r->cheapest_spot_cost, r->oracle_cost, r->switches, r->exposed_hours);
+	printf("%-10s %-14s %5zu %9s %12.4f %12.4f %12.4f %12.4f %8ld %9.2f %10.2f\n\n", "total", "", npools, "",
+	       r->ondemand_cost, r->model_cost, r->cheapest_spot_cost, r->oracle_cost, r->switches, r->exposed_hours,
+	       r->cheapest_exposed_hours);
+	printf("exposed h: hours in a pool whose price rose above on-demand within the following hour (model; "
+	       "cheapest h: the cheapest-pool strategy)\n");
 	printf("savings against always on-demand: model %.1f%%, cheapest pool %.1f%%, oracle %.1f%%\n",
 	       spot_backtest_share(r->ondemand_cost - r->model_cost, r->ondemand_cost),
 	       spot_backtest_share(r->ondemand_cost - r->cheapest_spot_cost, r->ondemand_cost),
@@ -122,10 +125,10 @@ static void spot_backtest_json(const struct backtest_result *r, const struct dec
 
 	strbuf_addf(&sb,
 		    "{\"ondemand_cost\":%.6f,\"model_cost\":%.6f,\"cheapest_spot_cost\":%.6f,\"oracle_cost\":%.6f,"
-		    "\"switches\":%ld,\"exposed_hours\":%.6f,\"spot_hours\":%.6f,\"instance_hours\":%.6f,\"overlap_minutes\":%g,"
+		    "\"switches\":%ld,\"exposed_hours\":%.6f,\"cheapest_exposed_hours\":%.6f,\"spot_hours\":%.6f,\"instance_hours\":%.6f,\"overlap_minutes\":%g,"
 		    "\"savings_vs_ondemand\":%.6f,\"oracle_share\":%.6f,\"model\":",
 		    r->ondemand_cost, r->model_cost, r->cheapest_spot_cost, r->oracle_cost, r->switches,
-		    r->exposed_hours, r->spot_hours, r->instance_hours, overlap,
+		    r->exposed_hours, r->cheapest_exposed_hours, r->spot_hours, r->instance_hours, overlap,
 		    r->ondemand_cost > 0 ? (r->ondemand_cost - r->model_cost) / r->ondemand_cost : 0.0,
 		    od_sav > 0 ? (r->ondemand_cost - r->model_cost) / od_sav : 0.0);
 	strbuf_add_json_string(&sb, m->name);
@@ -140,9 +143,10 @@ static void spot_backtest_json(const struct backtest_result *r, const struct dec
 		strbuf_add_json_string(&sb, t->instance_type);
 		strbuf_addf(&sb,
 			    ",\"pools\":%zu,\"ondemand_price\":%.6f,\"ondemand_cost\":%.6f,\"model_cost\":%.6f,"
-			    "\"cheapest_spot_cost\":%.6f,\"oracle_cost\":%.6f,\"switches\":%ld,\"exposed_hours\":%.6f}",
+			    "\"cheapest_spot_cost\":%.6f,\"oracle_cost\":%.6f,\"switches\":%ld,\"exposed_hours\":%.6f,"
+			    "\"cheapest_exposed_hours\":%.6f}",
 			    t->npools, t->ondemand_price, t->ondemand_cost, t->model_cost, t->cheapest_spot_cost,
-			    t->oracle_cost, t->switches, t->exposed_hours);
+			    t->oracle_cost, t->switches, t->exposed_hours, t->cheapest_exposed_hours);
 	}
 	strbuf_addstr(&sb, "]}\n");
 	fputs(sb.buf, stdout);

@@ -80,6 +80,8 @@ START_TEST(test_three_pools)
 	ck_assert_int_eq(r.switches, 2);
 	ck_assert(fabs(r.exposed_hours - 1.0) < EPS);
 	ck_assert(fabs(r.spot_hours - 4.0) < EPS);
+	/* the cheapest pool at each step's start: A, A (rises above on-demand at 1:30: exposed), B, B */
+	ck_assert(fabs(r.cheapest_exposed_hours - 1.0) < EPS);
 	/* cheapest pool, free switching: 0.5 + 0.25 + 0.6 x 0.25 + 0.5 x 0.25 + 0.2 x 2 */
 	ck_assert_msg(fabs(r.cheapest_spot_cost - 1.425) < EPS, "cheapest %.6f", r.cheapest_spot_cost);
 	/*
