@@ -16,7 +16,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -214,8 +216,24 @@ static int exec_failed(struct exec_job *j, const struct exec_ops *ops, const cha
 	return 1;
 }
 
+/*
+ * Fault injection for tests/integration/test_agent_switch_kill.sh: with
+ * SPOT_AGENT_TEST_STOP_AFTER=<step> the agent stops itself (SIGSTOP) once
+ * that step's call has succeeded and before its outcome is saved, so the
+ * test can SIGKILL it exactly there. Unset in production.
+ */
+static void exec_test_stop(const struct exec_job *j)
+{
+	const char *s = getenv("SPOT_AGENT_TEST_STOP_AFTER");
+	if (s && !strcmp(s, exec_step_name(j->step))) {
+		log_warn("exec: stopping after %s as SPOT_AGENT_TEST_STOP_AFTER asks", s);
+		raise(SIGSTOP);
+	}
+}
+
 static int exec_advance(struct exec_job *j, const struct exec_ops *ops, enum exec_step next)
 {
+	exec_test_stop(j);
 	log_info("exec: %s %s: %s -> %s", exec_kind_name(j->kind), j->command_id, exec_step_name(j->step),
 		 exec_step_name(next));
 	j->step = next;

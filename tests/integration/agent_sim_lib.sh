@@ -14,6 +14,7 @@ BUILD=${SPOT_BUILD_DIR:?SPOT_BUILD_DIR is set by ctest}
 [ -x /usr/bin/aws ] || { DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends awscli >/dev/null || fail "cannot install awscli"; }
 
 sim_start() {
+  # A seed of its own: instance ids differ from every other simulator run against the same stack.
   local scale=${1:-20} port= p key secret
   for _ in $(seq 1 50); do
     p=$((20000 + RANDOM % 30000))
@@ -32,11 +33,12 @@ SPOT_SIM_AGENT_DIR=$SIM_DIR/agents
 SPOT_SIM_AGENT_CMD=$BUILD/spot-agent
 SPOT_SIM_INTERRUPTION_FACTOR=0
 SPOT_SIM_SCALE=$scale
+SPOT_SIM_SEED=$(( (RANDOM << 15 | RANDOM) + 2 ))
 CONF
   # A clean environment: the agents inherit it, and their user data must be what configures them.
   env -i PATH="$PATH" HOME="${HOME:-/root}" "$BUILD/spot-sim" --config "$SIM_DIR/sim.env" >"$SIM_DIR/sim.log" 2>&1 &
   SIM_PID=$!
-  trap 'kill "$SIM_PID" 2>/dev/null; wait "$SIM_PID" 2>/dev/null; rm -rf "$IT_TMP"' EXIT
+  trap 'kill "$SIM_PID" 2>/dev/null || true; wait "$SIM_PID" 2>/dev/null || true; rm -rf "$IT_TMP"' EXIT
   EC2_URL=http://127.0.0.1:$port/ CTL=http://127.0.0.1:$port/_sim/
   poll 20 ctl "${CTL}clock" -o /dev/null || fail "spot-sim did not start: $(tail -5 "$SIM_DIR/sim.log")"
   export AWS_ACCESS_KEY_ID=$key AWS_SECRET_ACCESS_KEY=$secret AWS_DEFAULT_REGION=us-east-1 AWS_MAX_ATTEMPTS=1 \
