@@ -325,6 +325,81 @@ START_TEST(test_ondemand_parse)
 }
 END_TEST
 
+/*
+ * Mutated CSV and JSON histories (a deterministic generator): each is refused
+ * with a message or parses into ascending, finite series that replay. Under
+ * ASan this is a small fuzz run of the parsers and the replay.
+ */
+START_TEST(test_price_history_mutations)
+{
+	const char *src[2] = { csv, json };
+	uint64_t st = 0x2545F4914F6CDD1DULL;
+	int accepted = 0, refused = 0;
+	for (int it = 0; it < 2000; it++) {
+		const char *orig = src[it % 2];
+		size_t n = strlen(orig), len = n;
+		char *buf = malloc(2 * n + 1), err[256] = "";
+		struct price_history h;
+		ck_assert_ptr_nonnull(buf);
+		memcpy(buf, orig, n + 1);
+		for (int k = 0; k < 1 + it % 3; k++) {
+			size_t pos;
+			st ^= st << 13;
+			st ^= st >> 7;
+			st ^= st << 17;
+			pos = (size_t)(st % len);
+			switch ((st >> 32) % 3) {
+			case 0: buf[pos] = (char)(",\n\"{}[]:0123456789.-TZ "[(st >> 40) % 24]); break;
+			case 1: memmove(buf + pos, buf + pos + 1, len - pos); len--; break;
+			default:
+				if (len < 2 * n) {
+					memmove(buf + pos + 1, buf + pos, len - pos + 1);
+					len++;
+				}
+			}
+		}
+		price_history_init(&h);
+		if (price_history_add_text(&h, buf, len, NULL, err, sizeof(err)) == 0) {
+			struct backtest_pool p[16];
+			struct backtest_ondemand o = { NULL, "m1.small", 0.044 };
+			struct decision_model m;
+			struct decision_policy pol;
+			struct backtest_input in;
+			struct backtest_result r;
+			size_t np;
+			accepted++;
+			price_history_finish(&h);
+			np = price_history_pools(&h, p, 16);
+			for (size_t i = 0; i < np; i++)
+				for (size_t k = 0; k < p[i].npts; k++) {
+					ck_assert(isfinite(p[i].pts[k].price) && p[i].pts[k].price >= 0);
+					ck_assert(k == 0 || p[i].pts[k].t_ms > p[i].pts[k - 1].t_ms);
+				}
+			decision_model_rules_v1(&m);
+			decision_policy_default(&pol);
+			memset(&in, 0, sizeof(in));
+			in.pools = p;
+			in.npools = np;
+			in.ondemand = &o;
+			in.nondemand = 1;
+			in.model = &m;
+			in.policy = &pol;
+			in.overlap_minutes = -1;
+			if (np && backtest_run(&in, &r, err, sizeof(err)) == 0) {
+				ck_assert(isfinite(r.model_cost) && isfinite(r.oracle_cost) && r.model_cost >= 0);
+				backtest_result_release(&r);
+			}
+		} else {
+			refused++;
+			ck_assert_msg(err[0] != '\0', "refused without a message");
+		}
+		price_history_release(&h);
+		free(buf);
+	}
+	ck_assert(accepted > 0 && refused > 0);
+}
+END_TEST
+
 /* The shipped traces parse: their product, regions and record counts (SOURCE.txt). */
 START_TEST(test_real_traces)
 {
@@ -381,6 +456,7 @@ static Suite *backtest_suite(void)
 	tcase_add_loop_test(tc, test_price_history_refused, 0, NELEM(bad_files));
 	tcase_add_test(tc, test_ondemand_parse);
 	tcase_add_test(tc, test_real_traces);
+	tcase_add_test(tc, test_price_history_mutations);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -635,6 +635,59 @@ START_TEST(test_model_too_large)
 }
 END_TEST
 
+/*
+ * Mutations of the fixture (a deterministic generator: bytes replaced,
+ * deleted, duplicated): every result is either refused with a message or a
+ * model whose numbers are all usable. Under ASan this is a small fuzz run.
+ */
+START_TEST(test_model_mutations)
+{
+	uint64_t st = 88172645463325252ULL;
+	size_t n = strlen(fixture);
+	char *buf = malloc(2 * n + 1);
+	int accepted = 0, refused = 0;
+	ck_assert_ptr_nonnull(buf);
+	for (int it = 0; it < 3000; it++) {
+		struct decision_model m;
+		char err[256] = "";
+		size_t len = n;
+		memcpy(buf, fixture, n + 1);
+		for (int k = 0; k < 1 + it % 4; k++) {
+			size_t pos;
+			st ^= st << 13;
+			st ^= st >> 7;
+			st ^= st << 17;
+			pos = (size_t)(st % len);
+			switch ((st >> 32) % 3) {
+			case 0: buf[pos] = (char)(" {}[],:\"0123456789.-eENaI"[(st >> 40) % 26]); break;
+			case 1: memmove(buf + pos, buf + pos + 1, len - pos); len--; break;
+			default:
+				if (len < 2 * n) {
+					memmove(buf + pos + 1, buf + pos, len - pos + 1);
+					len++;
+				}
+			}
+		}
+		buf[len] = '\0';
+		if (decision_model_parse(buf, &m, err, sizeof(err)) == 0) {
+			accepted++;
+			ck_assert(m.engine == DE_LOGREG || m.engine == DE_RULES);
+			ck_assert(m.nfeat >= 0 && m.nfeat <= DF_COUNT);
+			for (int j = 0; j < m.nfeat; j++) {
+				ck_assert(m.feat[j] >= 0 && m.feat[j] < DF_COUNT);
+				ck_assert(isfinite(m.coef[j]) && isfinite(m.mean[j]) && m.scale[j] > 0);
+			}
+			ck_assert(isfinite(m.intercept) && m.band_low <= m.band_high);
+		} else {
+			refused++;
+			ck_assert_msg(err[0] != '\0', "refused without a message: %s", buf);
+		}
+	}
+	ck_assert(accepted > 0 && refused > 0);
+	free(buf);
+}
+END_TEST
+
 /* The shipped learned model loads, and its file says held-out AUC >= 0.6 (issue 8). */
 START_TEST(test_shipped_model)
 {
@@ -693,6 +746,7 @@ static Suite *decision_suite(void)
 	tcase_add_loop_test(tc, test_model_refused, 0, NELEM(bad_cases));
 	tcase_add_test(tc, test_model_too_large);
 	tcase_add_test(tc, test_shipped_model);
+	tcase_add_test(tc, test_model_mutations);
 	suite_add_tcase(s, tc);
 	return s;
 }
