@@ -157,7 +157,7 @@ static void spot_backtest_json(const struct backtest_result *r, const struct dec
 static int spot_backtest_svg(const char *path, const struct backtest_result *r, const struct decision_model *m)
 {
 	const double *src[4] = { r->hour_ondemand, r->hour_model, r->hour_cheapest, r->hour_oracle };
-	const char *labels[4] = { "Always on-demand", "Model", "Cheapest pool (free switching)", "Hindsight oracle" };
+	const char *labels[4] = { "On-demand", "Model", "Cheapest pool", "Oracle" };
 	struct svg_series s[4];
 	struct svg_chart c;
 	struct strbuf sb = STRBUF_INIT;
@@ -184,7 +184,7 @@ static int spot_backtest_svg(const char *path, const struct backtest_result *r, 
 	memset(&c, 0, sizeof(c));
 	c.id = "backtest";
 	c.title = title;
-	c.desc = "Cumulative cost in USD of one instance per instance type, hour by hour.";
+	c.desc = "Cumulative cost in USD of one instance per instance type, hour by hour: always on-demand, the model, always the cheapest pool (free instant switching, blind to risk) and the hindsight oracle under the model's rules.";
 	c.x_label = "Time (UTC)";
 	c.y_label = "Cumulative cost (USD)";
 	c.y_prefix = "$";
