@@ -46,10 +46,11 @@ static const char *const db_models_sql[] = {
 	"WHERE id = ? AND status = 'active'",
 	"UPDATE ml_models SET status = 'active', activated_at = UTC_TIMESTAMP(3), deactivated_at = NULL, "
 	"previous_model_id = IF(?, previous_model_id, ?), version = version + 1 WHERE id = ? AND status <> 'active'",
-	"SELECT c.pool_id, p.instance_type, p.az, FLOOR(UNIX_TIMESTAMP(c.bucket_start) * 1000), c.price, c.ondemand_price "
+	"SELECT c.pool_id, p.instance_type, p.az, FLOOR(UNIX_TIMESTAMP(c.bucket_start) * 1000), c.price, c.ondemand_price, "
+	"p.region "
 	"FROM pricing_canonical c JOIN spot_pools p ON p.id = c.pool_id "
 	"WHERE c.bucket_start >= UTC_TIMESTAMP(3) - INTERVAL ? HOUR ORDER BY c.pool_id, c.bucket_start LIMIT ?",
-	"SELECT instance_type, MAX(ondemand_price) FROM instance_types WHERE ondemand_price > 0 GROUP BY instance_type",
+	"SELECT instance_type, ondemand_price, region FROM instance_types WHERE ondemand_price > 0 LIMIT 100000",
 	"SELECT pool_id, FLOOR(UNIX_TIMESTAMP(detected_at) * 1000) FROM spot_interruption_events "
 	"WHERE pool_id IS NOT NULL AND detected_at >= UTC_TIMESTAMP(3) - INTERVAL ? HOUR ORDER BY pool_id, detected_at "
 	"LIMIT 100000",

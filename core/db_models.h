@@ -41,8 +41,9 @@ int db_models_insert(struct db *db, const struct db_models_new *m);
 int db_models_list(struct db *db, struct arena *a, const char *id, struct db_rows *out);
 
 /*
- * Inside a transaction: one model locked: 0 id, 1 name, 2 model_version, 3 engine, 4 status, 5 parameters,
- * 6 previous_model_id, 7 version. No row: absent.
+ * One model with its file: 0 id, 1 name, 2 model_version, 3 engine, 4 status, 5 parameters,
+ * 6 previous_model_id, 7 version. No row: absent. Inside a transaction the row stays locked (FOR UPDATE)
+ * until it ends; outside one (autocommit) it is a plain read.
  */
 int db_models_lock(struct db *db, struct arena *a, const char *id, struct db_rows *out);
 /* Inside a transaction: the active model locked, the same columns. No row: none active. */
@@ -57,10 +58,11 @@ int db_models_activate(struct db *db, const char *id, const char *previous, int 
 
 /*
  * Canonical prices of the last hours, by pool then time: 0 pool_id, 1 instance_type, 2 az, 3 bucket_start
- * (epoch ms), 4 price, 5 ondemand_price (may be NULL). At most limit rows.
+ * (epoch ms), 4 price, 5 ondemand_price (may be NULL), 6 region. At most limit rows (whole pools first:
+ * the last pool read may be cut short).
  */
 int db_models_prices(struct db *db, struct arena *a, long hours, long limit, struct db_rows *out);
-/* The catalog's on-demand prices: 0 instance_type, 1 ondemand_price (the highest over regions). */
+/* The catalog's on-demand prices: 0 instance_type, 1 ondemand_price, 2 region. */
 int db_models_ondemand(struct db *db, struct arena *a, struct db_rows *out);
 /* Interruptions of the last hours, by pool then time: 0 pool_id, 1 detected_at (epoch ms). */
 int db_models_interruptions(struct db *db, struct arena *a, long hours, struct db_rows *out);

@@ -111,27 +111,17 @@ out:
 
 /* ---- validation on held-out data ---- */
 
-struct models_data {
-	struct backtest_pool *pools;
-	size_t npools;
-	struct backtest_ondemand *od;
-	size_t nod;
-	int64_t start_ms, end_ms;
-	/* interruptions: per pool index, epoch ms ascending */
-	int64_t **irq;
-	size_t *nirq;
-};
-
-static int models_type_index(const struct models_data *d, const char *type)
+/* The on-demand entry of (region, type), or -1. */
+static int models_type_index(const struct models_heldout *d, const char *region, const char *type)
 {
 	for (size_t i = 0; i < d->nod; i++)
-		if (!strcmp(d->od[i].instance_type, type))
+		if (!strcmp(d->od[i].instance_type, type) && !strcmp(d->od[i].region, region))
 			return (int)i;
 	return -1;
 }
 
 /* Reads the canonical prices, on-demand prices and interruptions into d (arena a). 0 or -1 (database). */
-static int models_load(struct db *db, struct arena *a, struct models_data *d)
+static int models_load(struct db *db, struct arena *a, struct models_heldout *d)
 {
 	struct db_rows r, cat, irq;
 	size_t i = 0;
@@ -145,7 +135,7 @@ static int models_load(struct db *db, struct arena *a, struct models_data *d)
 	d->irq = arena_calloc(a, MODELS_VALIDATE_MAX_POOLS, sizeof(*d->irq));
 	d->nirq = arena_calloc(a, MODELS_VALIDATE_MAX_POOLS, sizeof(*d->nirq));
 	while (i < r.nrows && d->npools < MODELS_VALIDATE_MAX_POOLS) {
-		const char *pool = db_rows_cell(&r, i, 0), *type = db_rows_cell(&r, i, 1);
+		const char *pool = db_rows_cell(&r, i, 0), *type = db_rows_cell(&r, i, 1), *region = db_rows_cell(&r, i, 6);
 		size_t j = i, n = 0;
 		struct backtest_point *pts;
 		double od = 0;
@@ -165,14 +155,15 @@ static int models_load(struct db *db, struct arena *a, struct models_data *d)
 				d->end_ms = pts[n].t_ms;
 			n++;
 		}
-		d->pools[d->npools] = (struct backtest_pool){ .pool_id = pool, .instance_type = type,
+		d->pools[d->npools] = (struct backtest_pool){ .pool_id = pool, .region = region,
+							      .instance_type = type,
 							      .az = db_rows_cell(&r, i, 2), .pts = pts, .npts = n };
 		/* On-demand: the canonical rows' own figure, else the catalog's. */
-		if ((t = models_type_index(d, type)) < 0) {
+		if ((t = models_type_index(d, region, type)) < 0) {
 			for (size_t c = 0; od <= 0 && c < cat.nrows; c++)
-				if (!strcmp(db_rows_cell(&cat, c, 0), type))
+				if (!strcmp(db_rows_cell(&cat, c, 0), type) && !strcmp(db_rows_cell(&cat, c, 2), region))
 					od = strtod(db_rows_cell(&cat, c, 1), NULL);
-			d->od[d->nod++] = (struct backtest_ondemand){ .instance_type = type, .price = od };
+			d->od[d->nod++] = (struct backtest_ondemand){ .region = region, .instance_type = type, .price = od };
 		} else if (od > 0 && d->od[t].price <= 0) {
 			d->od[t].price = od;
 		}
@@ -191,7 +182,7 @@ static int models_load(struct db *db, struct arena *a, struct models_data *d)
 }
 
 /* 1 when pool p has an interruption in (t, t + 1 h]. */
-static int models_interrupted(const struct models_data *d, size_t p, int64_t t)
+static int models_interrupted(const struct models_heldout *d, size_t p, int64_t t)
 {
 	for (size_t k = 0; k < d->nirq[p]; k++)
 		if (d->irq[p][k] > t && d->irq[p][k] <= t + 3600 * 1000LL)
@@ -199,15 +190,7 @@ static int models_interrupted(const struct models_data *d, size_t p, int64_t t)
 	return 0;
 }
 
-struct models_verdict {
-	int insufficient;      /* too little data: no verdict */
-	int pass;
-	char reason[MODELS_MESSAGE_MAX];
-	struct json_object *metrics;
-};
-
-/* Runs the held-out checks of m on d. 0, or -1 with v->reason (the backtest refused the data). */
-static int models_judge(const struct models_data *d, const struct decision_model *m, struct models_verdict *v)
+int models_judge(const struct models_heldout *d, const struct decision_model *m, struct models_verdict *v)
 {
 	struct backtest_input in = { .pools = d->pools, .npools = d->npools, .ondemand = d->od, .nondemand = d->nod };
 	struct backtest_row *rows = NULL;
@@ -337,7 +320,7 @@ enum core_result models_validate(struct db *db, struct arena *a, const char *id,
 {
 	struct db_rows r;
 	struct decision_model m;
-	struct models_data d;
+	struct models_heldout d;
 	struct models_verdict v = { 0 };
 	char err[256];
 	const char *status, *metrics, *name;

@@ -34,9 +34,12 @@
 #include "core/db_models.h"
 #include "core/result.h"
 
+#include <stddef.h>
+#include <stdint.h>
+
 #define MODELS_MAX_FILE (256 * 1024)   /* bytes of an uploaded model file */
 #define MODELS_VALIDATE_HOURS (7 * 24) /* canonical prices read for a validation */
-#define MODELS_VALIDATE_MAX_ROWS 400000
+#define MODELS_VALIDATE_MAX_ROWS 200000 /* ~45 MB of rows in the request arena at most */
 #define MODELS_VALIDATE_MAX_POOLS 512
 #define MODELS_MIN_HELDOUT 200         /* labelled held-out rows needed */
 #define MODELS_MIN_CLASS 5             /* of each label among them */
@@ -51,6 +54,38 @@ struct models_outcome {
 	char message[MODELS_MESSAGE_MAX];
 	const char *metrics;            /* JSON text in the arena, or NULL */
 };
+
+struct backtest_pool;
+struct backtest_ondemand;
+struct decision_model;
+struct json_object;
+
+/* The held-out data of a validation: price step series per pool, on-demand per type, interruptions. */
+struct models_heldout {
+	struct backtest_pool *pools;
+	size_t npools;
+	struct backtest_ondemand *od;
+	size_t nod;
+	int64_t start_ms, end_ms;   /* the first and last price time of all pools */
+	int64_t **irq;              /* per pool: interruption times (epoch ms, ascending), nirq of them */
+	size_t *nirq;
+};
+
+struct models_verdict {
+	int insufficient;           /* too little data: no verdict (reason says what is missing) */
+	int pass;                   /* else: 1 validated, 0 invalid (reason says why) */
+	char reason[MODELS_MESSAGE_MAX];
+	struct json_object *metrics; /* {label, window_hours, pools, split, n, positives, auc, replay_cost,
+					rules_cost, ondemand_cost, cheapest_spot_cost, switches, rules_switches,
+					cost_ratio, ...}; the caller releases it */
+};
+
+/*
+ * The held-out checks of models.h's header on d, pure (no I/O): the later half of [start_ms, end_ms] is
+ * held out; AUC (logreg only) and the replay against rules-v1. Returns 0 with v filled, or -1 with
+ * v->reason when the replay refused the data (v->metrics is set either way).
+ */
+int models_judge(const struct models_heldout *d, const struct decision_model *m, struct models_verdict *v);
 
 /*
  * Stores an uploaded model file (text, len bytes). CORE_CREATED (out->id),
