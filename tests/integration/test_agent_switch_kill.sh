@@ -4,6 +4,7 @@
 # before the outcome is saved), SIGKILLed there, and restarted; the switch then completes with exactly
 # one image named after the command and exactly one instance launched with its ClientToken, the Elastic
 # IP on it, and a single switches row. Each switch starts from the previous one's new primary.
+# Then a cleanup command removes the four older images and their snapshots and reports them.
 . "$(dirname "$0")/harness.sh"
 it_env
 . "$(dirname "$0")/agent_sim_lib.sh"
@@ -73,4 +74,21 @@ for step in image image_wait run run_wait eip report; do
 done
 [ "$(ec2 describe-images --owners self --query "length(Images[?starts_with(Name, 'spot-agent-$logical-')])" --output text)" = 6 ] \
   || fail "not six images for six switches"
+
+# cleanup (a command queued directly: no API issues it yet): retention 0 days, keep the newest 2.
+snaps=$(ec2 describe-images --owners self --query "Images[?starts_with(Name, 'spot-agent-$logical-')].BlockDeviceMappings[].Ebs.SnapshotId" --output text | wc -w)
+[ "$snaps" = 6 ] || fail "expected 6 snapshots behind the images, found $snaps"
+cl=$(cat /proc/sys/kernel/random/uuid)
+sql "INSERT INTO commands (id, client_id, agent_id, type, payload, request_id, reason, expires_at)
+  VALUES ('$cl', '$CLIENT_ID', '$agent', 'cleanup', '{\"retention_days\":0,\"keep\":2}', 'cleanup:$cl', 'test', NOW(3) + INTERVAL 10 MINUTE)"
+poll 30 eval '[ "$(sql "SELECT status FROM commands WHERE id='"'$cl'"'")" = succeeded ]' \
+  || fail "cleanup is $(sql "SELECT CONCAT(status, ' ', COALESCE(error, '')) FROM commands WHERE id='$cl'"): $(agent_log "$cur")"
+[ "$(ec2 describe-images --owners self --query "length(Images[?starts_with(Name, 'spot-agent-$logical-')])" --output text)" = 2 ] \
+  || fail "cleanup did not leave the newest two images"
+ec2 describe-images --owners self --query "Images[?starts_with(Name, 'spot-agent-$logical-')].ImageId" --output text | grep -qw \
+  "$(ec2 describe-instances --instance-ids "$cur" --query 'Reservations[0].Instances[0].ImageId' --output text)" \
+  || fail "cleanup removed the image the primary runs from"
+[ "$(sql "SELECT CONCAT(amis_deregistered, '/', snapshots_deleted, '/', JSON_LENGTH(COALESCE(errors, '[]'))) FROM cleanup_logs WHERE agent_id='$agent'")" = 4/4/0 ] \
+  || fail "cleanup_logs: $(sql "SELECT amis_deregistered, snapshots_deleted, errors FROM cleanup_logs WHERE agent_id='$agent'")"
+[ "$(ec2 describe-snapshots --owner-ids self --query 'length(Snapshots)' --output text)" = 2 ] || fail "snapshots left: $(ec2 describe-snapshots --owner-ids self --query 'length(Snapshots)' --output text)"
 it_ok
