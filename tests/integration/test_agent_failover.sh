@@ -1,7 +1,9 @@
 # test_agent_failover.sh - failover by the real spot-agent in spot-sim (issue 5 item 4):
-# 1. a manual replica: the primary's agent images itself and launches the replica (launch_replica),
-#    the replica's own agent reports syncing then ready; then a termination notice on the primary is
-#    answered promote_replica and the dying primary moves its Elastic IP to the replica at once;
+# 1. manual replicas: the primary's agent images itself and launches each (launch_replica), the
+#    replica's own agent reports syncing then ready; a deleted replica's instance is terminated by the
+#    primary (terminate); a replica the client promotes takes the Elastic IP (promote); then a
+#    termination notice on the primary is answered promote_replica and the dying primary moves its
+#    Elastic IP to the replica at once;
 # 2. without a replica, the termination notice is answered emergency_launch: the dying primary
 #    launches a new instance, moves the Elastic IP and reports the switch; the new instance's agent
 #    is the primary under the same logical id.
@@ -26,33 +28,64 @@ primary_with_eip() {
   sql "UPDATE agents SET auto_terminate_enabled=FALSE WHERE id='$AGENT'"
 }
 
-# ---- 1. a ready replica, promoted on the termination notice ----
+# make_replica PRIMARY: a manual replica launched by PRIMARY's agent and reported ready by its own agent;
+# sets RID and REPLICA.
+make_replica() {
+  local from=$1 rcid
+  http POST "/api/client/agents/$AGENT/replicas" -H "Authorization: Bearer $CLIENT_TOKEN" -H 'Content-Type: application/json' -d '{}'
+  expect_status 202 "manual replica"
+  RID=$(jq -r .replica_id <<<"$BODY") rcid=$(jq -r .command_id <<<"$BODY")
+  poll 60 eval '[ "$(sql "SELECT status FROM replica_instances WHERE id='"'$RID'"'")" = ready ]' \
+    || fail "replica $RID is $(sql "SELECT status FROM replica_instances WHERE id='$RID'"): $(agent_log "$from" 25)"
+  REPLICA=$(sql "SELECT instance_id FROM replica_instances WHERE id='$RID'")
+  [ "$(role_of "$REPLICA")" = replica ] || fail "$REPLICA is $(role_of "$REPLICA"), not a replica"
+  poll 20 eval '[ "$(sql "SELECT status FROM commands WHERE id='"'$rcid'"'")" = succeeded ]' || fail "launch_replica not succeeded"
+  [ "$(ec2 describe-instances --instance-ids "$REPLICA" --query 'Reservations[0].Instances[0].Tags[?Key==`spot-optimizer:replica-id`].Value' --output text)" = "$RID" ] \
+    || fail "the replica is not tagged with its id"
+  grep -q "replica $RID reported ready" "$SIM_DIR/agents/$REPLICA.log" || fail "the replica's agent did not report: $(agent_log "$REPLICA")"
+  note "replica $RID on $REPLICA ready"
+}
+
+# ---- 1. replicas: deleted (terminate), promoted by the client (promote), promoted on a termination notice ----
 logical=$(rand_name fo)
 primary_with_eip "$logical"
-note "primary $PRIMARY of $logical"
-http POST "/api/client/agents/$AGENT/replicas" -H "Authorization: Bearer $CLIENT_TOKEN" -H 'Content-Type: application/json' -d '{}'
-expect_status 202 "manual replica"
-rid=$(jq -r .replica_id <<<"$BODY") rcid=$(jq -r .command_id <<<"$BODY")
-ready() { [ "$(sql "SELECT status FROM replica_instances WHERE id='$rid'")" = ready ]; }
-poll 60 ready || fail "replica $rid is $(sql "SELECT status FROM replica_instances WHERE id='$rid'"): $(agent_log "$PRIMARY" 25)"
-replica=$(sql "SELECT instance_id FROM replica_instances WHERE id='$rid'")
-[ "$(role_of "$replica")" = replica ] || fail "$replica is $(role_of "$replica"), not a replica"
-poll 20 eval '[ "$(sql "SELECT status FROM commands WHERE id='"'$rcid'"'")" = succeeded ]' || fail "launch_replica not succeeded"
-[ "$(ec2 describe-instances --instance-ids "$replica" --query 'Reservations[0].Instances[0].Tags[?Key==`spot-optimizer:replica-id`].Value' --output text)" = "$rid" ] \
-  || fail "the replica is not tagged with its id"
-grep -q "replica $rid reported ready" "$SIM_DIR/agents/$replica.log" || fail "the replica's agent did not report: $(agent_log "$replica")"
-[ "$(eip_owner "$ALLOC")" = "$PRIMARY" ] || fail "the Elastic IP left the primary before any notice"
+first=$PRIMARY
+note "primary $first of $logical"
 
-# The notice (120 s lead, 6 s at scale 20); the Elastic IP is on the replica within seconds.
-ctl -X POST "${CTL}instances/$PRIMARY/interrupt" -d '{"action":"terminate","lead_seconds":120}' >/dev/null || fail "interrupt"
+# 1a. A deleted replica: the primary's agent terminates its instance (terminate command).
+make_replica "$first"
+http DELETE "/api/client/replicas/$RID" -H "Authorization: Bearer $CLIENT_TOKEN"
+case $STATUS in 200|202|204) ;; *) fail "delete replica answered $STATUS" ;; esac
+poll 30 eval '[ "$(sql "SELECT status FROM commands WHERE agent_id='"'$AGENT'"' AND type='"'terminate'"'")" = succeeded ]' \
+  || fail "terminate: $(sql "SELECT status, error FROM commands WHERE agent_id='$AGENT' AND type='terminate'"): $(agent_log "$first")"
+poll 20 eval '[ "$(sim_state "$REPLICA")" = terminated ]' || fail "the deleted replica $REPLICA is $(sim_state "$REPLICA")"
+[ "$(sim_state "$first")" = running ] || fail "the primary did not survive the terminate command"
+
+# 1b. The client promotes a ready replica: the replica's agent, now the primary, takes the Elastic IP (promote).
+make_replica "$first"
+second=$REPLICA
+[ "$(eip_owner "$ALLOC")" = "$first" ] || fail "the Elastic IP left the primary before any promotion"
+http POST "/api/client/replicas/$RID/promote" -H "Authorization: Bearer $CLIENT_TOKEN" -H 'Content-Type: application/json' -d '{}'
+expect_status 200 "promote"
+pcid=$(jq -r .command_id <<<"$BODY")
+poll 30 eval '[ "$(eip_owner "$ALLOC")" = "$second" ]' || fail "the Elastic IP did not come to $second: $(agent_log "$second" 20)"
+poll 20 eval '[ "$(sql "SELECT status FROM commands WHERE id='"'$pcid'"'")" = succeeded ]' || fail "promote command not succeeded"
+[ "$(role_of "$second")" = primary ] && [ "$(role_of "$first")" = zombie ] || fail "roles $(role_of "$second")/$(role_of "$first")"
+grep -q "exec_promote: this instance is the primary now; Elastic IP $ALLOC" "$SIM_DIR/agents/$second.log" || fail "no promote line"
+
+# 1c. A replica of the new primary; a termination notice on the primary: the dying primary moves the
+# Elastic IP to the promoted replica at once (120 s lead, 6 s at scale 20).
+make_replica "$second"
+replica=$REPLICA rid=$RID
+ctl -X POST "${CTL}instances/$second/interrupt" -d '{"action":"terminate","lead_seconds":120}' >/dev/null || fail "interrupt"
 t0=$(date +%s%N)
-poll 15 eval '[ "$(eip_owner "$ALLOC")" = "$replica" ]' || fail "the Elastic IP did not move to $replica: $(agent_log "$PRIMARY" 20)"
+poll 15 eval '[ "$(eip_owner "$ALLOC")" = "$replica" ]' || fail "the Elastic IP did not move to $replica: $(agent_log "$second" 20)"
 note "notice -> Elastic IP on the replica in $(( ($(date +%s%N) - t0) / 1000000 )) ms"
 [ "$(role_of "$replica")" = primary ] || fail "$replica is $(role_of "$replica") after the failover"
-[ "$(role_of "$PRIMARY")" = zombie ] || fail "$PRIMARY is $(role_of "$PRIMARY") after the failover"
+[ "$(role_of "$second")" = zombie ] || fail "$second is $(role_of "$second") after the failover"
 [ "$(sql "SELECT status FROM replica_instances WHERE id='$rid'")" = promoted ] || fail "replica not promoted"
-grep -q "exec_failover: Elastic IP $ALLOC moved to the promoted replica $replica" "$SIM_DIR/agents/$PRIMARY.log" \
-  || fail "the dying primary did not move the address: $(agent_log "$PRIMARY")"
+grep -q "exec_failover: Elastic IP $ALLOC moved to the promoted replica $replica" "$SIM_DIR/agents/$second.log" \
+  || fail "the dying primary did not move the address: $(agent_log "$second")"
 poll 20 eval 'grep -q "role replica -> primary" "$SIM_DIR/agents/$replica.log"' || fail "the replica's agent did not take over"
 
 # ---- 2. no replica: an emergency launch under the same logical id ----
