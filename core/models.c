@@ -455,7 +455,8 @@ enum core_result models_activate(struct db *db, struct arena *a, const char *id,
 	snprintf(out->id, sizeof(out->id), "%s", id);
 	if (db_models_ensure_builtin(db, a) < 0)
 		return CORE_ERR;
-	return txn_run(db, "models_activate", 0, models_activate_step, &c);
+	/* A racing activation that took the one active slot first: run again and see the winner. */
+	return txn_run(db, "models_activate", TXN_RETRY_DUPLICATE, models_activate_step, &c);
 }
 
 static enum core_result models_rollback_step(struct db *db, void *arg)
@@ -507,5 +508,5 @@ enum core_result models_rollback(struct db *db, struct arena *a, const struct ac
 	models_outcome_reset(out);
 	if (db_models_ensure_builtin(db, a) < 0)
 		return CORE_ERR;
-	return txn_run(db, "models_rollback", 0, models_rollback_step, &c);
+	return txn_run(db, "models_rollback", TXN_RETRY_DUPLICATE, models_rollback_step, &c);
 }

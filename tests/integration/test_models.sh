@@ -131,6 +131,24 @@ http POST /api/admin/models/rollback "${AUTH_ADMIN[@]}"
 expect_error 409 conflict
 [ "$(sql "SELECT COUNT(*) FROM ml_models WHERE status = 'active'")" = 1 ] || fail "a refused roll back changed the active model"
 
+# ---- two activations at once: the one active slot holds, each answer is 200 or 409 ----
+RACE=()
+for v in 1 2; do
+  upload "$(model "it-race-$TAG" "$v" '["ondemand_ratio","change_1h"]' "[3.$v,2.0]" '[0.4,0.0]' '[0.2,0.2]' -1.0)"
+  expect_status 201; RACE+=("$(jq -r .id <<<"$BODY")")
+  http POST "/api/admin/models/${RACE[-1]}/validate" "${AUTH_ADMIN[@]}"; expect_status 200
+done
+for id in "${RACE[@]}"; do
+  "${CURL[@]}" -o /dev/null -w '%{http_code}\n' -X POST "${AUTH_ADMIN[@]}" "$SPOT_URL/api/admin/models/$id/activate" \
+    >"$IT_TMP/race-$id" &
+done
+wait
+for id in "${RACE[@]}"; do
+  grep -qxE '200|409' "$IT_TMP/race-$id" || fail "a racing activation answered $(cat "$IT_TMP/race-$id")"
+done
+[ "$(sql "SELECT COUNT(*) FROM ml_models WHERE status = 'active'")" = 1 ] || fail "two racing activations left $(sql "SELECT COUNT(*) FROM ml_models WHERE status = 'active'") active"
+[ "$(sql "SELECT COUNT(*) FROM ml_models WHERE status = 'active' AND name = 'it-race-$TAG'")" = 1 ] || fail "neither racing model is active"
+
 # ---- performance: decisions made and executed, expected against realized savings ----
 register_agent "$A_TOKEN" "$(rand_name models)" "$(rand_instance_id)" "$TYPE" "${REGION}a" ondemand
 for n in 1 2; do
