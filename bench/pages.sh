@@ -170,7 +170,7 @@ SECTION=$(mktemp)
 } >"$SECTION"
 if [ -f "$OUT" ] && grep -q '^## Dashboard pages (issue 7)' "$OUT"; then
   awk -v f="$SECTION" '
-    /^## Dashboard pages \(issue 7\)/ { while ((getline l < f) > 0) print l; skip = 1; next }
+    $0 == "## Dashboard pages (issue 7)" { while ((getline l < f) > 0) print l; skip = 1; next }
     skip && /^## / { skip = 0 }
     !skip { print }' "$OUT" >"$OUT.tmp" && mv "$OUT.tmp" "$OUT"
 else
