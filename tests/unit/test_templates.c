@@ -117,6 +117,18 @@ static const struct {
 	  "\"percent_text\":\"2.08%\"}],\"has_runs\":true,\"runs\":[{\"job\":\"cleaner\",\"status\":\"failed\","
 	  "\"failed\":true,\"error\":\"" EVIL "\"}]",
 	  "<td class=\"num\">2.08%</td>" },
+	{ "admin_models", "Models",
+	  "\"any_active\":false,\"can_rollback\":false,\"perf_days\":30,\"max_file_kib\":256,\"form\":{\"model_file\":\"\"},"
+	  "\"models\":[{\"id\":\"m1\",\"name\":\"" EVIL "\",\"version\":\"1\",\"engine\":\"logreg\","
+	  "\"status_word\":\"validated, ready to activate\",\"auc_text\":\"0.916\",\"replay_text\":\"$2.83 (rules-v1 $8.39)\","
+	  "\"performance\":{\"decisions\":3,\"executed\":2,\"expected_text\":\"$0.1200 per hour\","
+	  "\"realized_text\":\"$0.1100 per hour\"},\"can_validate\":false,\"can_activate\":true}]",
+	  "<form method=\"post\" action=\"/admin/models/m1/activate\">" },
+	{ "admin_models", "Models: there is a problem",
+	  "\"any_active\":true,\"can_rollback\":true,\"rollback_refusal\":null,\"form\":{\"model_file\":\"" EVIL "\"},"
+	  "\"models\":[],\"has_errors\":true,\"errors\":[{\"field\":\"model_file\",\"message\":\"not valid JSON\"}],"
+	  "\"error\":{\"model_file\":\"not valid JSON\"}",
+	  "<p id=\"model_file-error\" class=\"error-message\"><span class=\"visually-hidden\">Error:</span> not valid JSON</p>" },
 	{ "error", "Page not found", "\"heading\":\"Page not found\",\"message\":\"" EVIL "\"", "<h1>Page not found</h1>" },
 };
 
