@@ -7,17 +7,17 @@
 #   stack_sim_status   one status line
 # DIR/sim.env keeps its port and keys across ups (spot.env is rewritten by each up);
 # DIR/log/sim.log is its log, DIR/run/sim-agents/ the agents' config files and logs.
-# Its instance program (SPOT_SIM_AGENT_CMD): the real spot-agent once the demo fleet is wanted
-# (an up without --no-demo; kept by later ups), else spot-sim's stand-in; a running spot-sim
-# with the other program is restarted.
+# Its instance program (SPOT_SIM_AGENT_CMD): the real spot-agent whenever it is built (with or
+# without --no-demo), else spot-sim's stand-in; a running spot-sim with the other program is
+# restarted. An instance whose user data is no agent config sees its agent exit at once (code 78).
 
 stack_sim_up() {
   [ -x "$BUILD_DIR/spot-sim" ] || { say "warning: $BUILD_DIR/spot-sim is missing; the simulator is not started"; return 0; }
-  local conf=$DIR/sim.env port key secret region agent_cmd old_cmd
+  local conf=$DIR/sim.env port key secret region agent_cmd old_cmd seed
   port=$(env_get "$conf" SPOT_SIM_PORT)
   old_cmd=$(env_get "$conf" SPOT_SIM_AGENT_CMD)
   agent_cmd=$old_cmd
-  if [ "${NO_DEMO:-1}" = 0 ] && [ -x "$BUILD_DIR/spot-agent" ]; then agent_cmd=$BUILD_DIR/spot-agent; fi
+  if [ -x "$BUILD_DIR/spot-agent" ]; then agent_cmd=$BUILD_DIR/spot-agent; fi
   if [ "$agent_cmd" != "$old_cmd" ] && pid_alive "$DIR/run/sim.pid" spot-sim; then
     say "restarting spot-sim: its instances now run ${agent_cmd:-the stand-in agent}"
     stop_pid "$DIR/run/sim.pid" spot-sim 20
@@ -25,6 +25,9 @@ stack_sim_up() {
   key=$(env_get "$conf" SPOT_SIM_ACCESS_KEY_ID)
   secret=$(env_get "$conf" SPOT_SIM_SECRET_ACCESS_KEY)
   region=$(env_get "$conf" SPOT_SIM_REGION)
+  # A seed of its own per DIR (kept across ups): instance ids then differ from other simulators' (seed 1).
+  seed=$(env_get "$conf" SPOT_SIM_SEED)
+  [ -n "$seed" ] || seed=$(( (RANDOM << 15 | RANDOM) + 2 ))
   if [ -z "$port" ] || { ! pid_alive "$DIR/run/sim.pid" spot-sim && port_in_use "$port"; }; then port=$(free_port); fi
   [ -n "$key" ] || key=AKIA$(openssl rand -hex 8 | tr 'a-f' 'A-F')
   [ -n "$secret" ] || secret=$(rand_hex 20)
@@ -40,6 +43,7 @@ stack_sim_up() {
       echo "SPOT_SIM_ACCESS_KEY_ID='$key'"
       echo "SPOT_SIM_SECRET_ACCESS_KEY='$secret'"
       echo "SPOT_SIM_AGENT_DIR='$DIR/run/sim-agents'"
+      echo "SPOT_SIM_SEED='$seed'"
       [ -z "$agent_cmd" ] || echo "SPOT_SIM_AGENT_CMD='$agent_cmd'"
     } > "$conf.tmp" && mv -f "$conf.tmp" "$conf"
   )

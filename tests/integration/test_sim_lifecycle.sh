@@ -1,5 +1,5 @@
 # test_sim_lifecycle.sh - a simulated instance's life: run-instances -> its IMDSv2 answers with a
-# token (401 without) -> its agent process starts -> a triggered termination notice shows in
+# token (401 without) -> its agent process (the real spot-agent) starts and registers -> a triggered termination notice shows in
 # spot/instance-action -> after the stated (scaled) deadline it is terminated and the process is
 # gone. Also: botocore-signed requests (one byte changed is refused) and bad input.
 . "$(dirname "$0")/harness.sh"
@@ -12,7 +12,11 @@ BASE=${SPOT_SIM_EC2_URL%/}
 ctl() { curl -sf --max-time 10 "$@"; }
 ctl -X POST "${SPOT_SIM_CONTROL_URL}clock" -d '{"scale":20}' >/dev/null || fail "clock scale"
 
-printf 'SPOT_LOGICAL_ID=it-life\nSPOT_URL=%s\n' "$SPOT_URL" > "$IT_TMP/ud"
+# The user data is a real agent config: the simulator runs the real spot-agent for the instance.
+new_client
+logical=$(rand_name it-life)
+printf 'SPOT_LOGICAL_ID=%s\nSPOT_URL=%s\nSPOT_CLIENT_TOKEN=%s\nSPOT_CA_FILE=%s\nSPOT_HEARTBEAT_SECONDS=2\n' \
+  "$logical" "$SPOT_URL" "$CLIENT_TOKEN" "$SPOT_CA_FILE" > "$IT_TMP/ud"
 id=$("${EC2[@]}" run-instances --image-id ami-0a1b2c3d4e5f60001 --instance-type m1.small --count 1 \
   --instance-market-options MarketType=spot --iam-instance-profile Name=it-role --user-data "file://$IT_TMP/ud" \
   --query 'Instances[0].InstanceId' --output text) || fail "run-instances"
@@ -48,11 +52,14 @@ out=$(AWS_ACCESS_KEY_ID=$(jq -r .AccessKeyId <<<"$cred") AWS_SECRET_ACCESS_KEY=$
   "${EC2[@]}" describe-instances --instance-ids "$id" 2>&1) && fail "temporary credentials without their token accepted"
 [[ "$out" == *AuthFailure* ]] || fail "no token: $out"
 
-# The agent process runs, with its config file.
+# The agent process (the real spot-agent, spot-sim's default) runs with its config file and registers.
 pid=$(pid_of)
 [ -n "$pid" ] && [ -d "/proc/$pid" ] || fail "no agent process (pid '$pid')"
-agent_logged() { grep -q "started on $id" "$IT_DIR/run/sim-agents/$id.log" 2>/dev/null; }
+[ "$(readlink "/proc/$pid/exe")" = "$(readlink -f "$SPOT_BUILD_DIR/spot-agent")" ] || fail "the instance program is $(readlink "/proc/$pid/exe"), not spot-agent"
+agent_logged() { grep -q "agent_init: instance $id" "$IT_DIR/run/sim-agents/$id.log" 2>/dev/null; }
 poll 30 agent_logged || fail "the agent did not log its instance id"
+registered() { [ "$(sql "SELECT COUNT(*) FROM instances i JOIN agents a ON a.id = i.agent_id WHERE i.id='$id' AND a.logical_agent_id='$logical'")" = 1 ]; }
+poll 30 registered || fail "the agent of $id did not register: $(tail -n 5 "$IT_DIR/run/sim-agents/$id.log" | tr '\n' '|')"
 
 # A termination notice with a 120 s lead (6 s at scale 20), after a rebalance recommendation.
 notice=$(ctl -X POST "${SPOT_SIM_CONTROL_URL}instances/$id/interrupt" -d '{"action":"terminate","lead_seconds":120,"rebalance":true}') \
