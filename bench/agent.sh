@@ -111,6 +111,8 @@ SPOT_SIM_SCALE=$3
 SPOT_SIM_INTERRUPTION_FACTOR=0
 SPOT_SIM_REBALANCE=0
 SPOT_SIM_CAPACITY=500
+# Instance ids differ between the bench's simulators (one stack database for both).
+SPOT_SIM_SEED=$(( (RANDOM << 15 | RANDOM) + 1 ))
 CONF
   env -i PATH="$PATH" HOME="${HOME:-/root}" "$BUILD/spot-sim" --config "$d/sim.env" >"$d/sim.log" 2>&1 &
   PIDS+=($!)

@@ -43,6 +43,8 @@ SPOT_SIM_AGENT_CMD=none
 SPOT_SIM_BOOT_DELAY=0
 SPOT_SIM_INTERRUPTION_FACTOR=0
 SPOT_SIM_REBALANCE=0
+# Its own instance ids: the stack's database outlives this simulator (the default seed repeats them).
+SPOT_SIM_SEED=$(( (RANDOM << 15 | RANDOM) + 1 ))
 CONF
   env -i PATH="$PATH" HOME="${HOME:-/root}" "$BUILD/spot-sim" --config "$IT_TMP/sim/sim.env" >"$IT_TMP/sim/sim.log" 2>&1 &
   SIM_PID=$!
