@@ -29,11 +29,13 @@ static const char *const db_pages_sql[] = {
 	"a.instance_id, a.instance_type, a.region, a.az, " DB_RFC3339("a.last_heartbeat_at") ", "
 	"FLOOR(UNIX_TIMESTAMP(a.last_heartbeat_at)), a.auto_switch_enabled, a.auto_terminate_enabled, "
 	"a.manual_replica_enabled, a.terminate_wait_seconds, a.config_version, a.version, a.notice_status, "
-	DB_RFC3339("a.notice_deadline") ", a.agent_version FROM agents a JOIN clients c ON c.id = a.client_id "
+	DB_RFC3339("a.notice_deadline") ", a.agent_version, "
+	"(SELECT i.spot_price FROM instances i WHERE i.agent_id = a.id AND i.role = 'primary' LIMIT 1), "
+	"(SELECT i.ondemand_price FROM instances i WHERE i.agent_id = a.id AND i.role = 'primary' LIMIT 1), "
+	"(SELECT s.price FROM spot_price_snapshots s WHERE s.pool_id = a.current_pool_id ORDER BY s.observed_at DESC "
+	"LIMIT 1), (SELECT " DB_RFC3339("s.observed_at") " FROM spot_price_snapshots s WHERE s.pool_id = a.current_pool_id "
+	"ORDER BY s.observed_at DESC LIMIT 1) FROM agents a JOIN clients c ON c.id = a.client_id "
 	"WHERE a.id = ? AND " SCOPE("a.client_id"),
-	"SELECT spot_price, ondemand_price FROM instances WHERE agent_id = ? AND role = 'primary' LIMIT 1",
-	"SELECT price, " DB_RFC3339("observed_at") " FROM spot_price_snapshots WHERE pool_id = ? "
-	"ORDER BY observed_at DESC LIMIT 1",
 	"SELECT FLOOR(UNIX_TIMESTAMP(bucket_start) / 3600) * 3600 AS h, AVG(price) FROM pricing_consolidated "
 	"WHERE pool_id = ? AND bucket_start >= UTC_TIMESTAMP(3) - INTERVAL ? DAY GROUP BY h ORDER BY h",
 	"SELECT FLOOR(UNIX_TIMESTAMP(observed_at) / 3600) * 3600 AS h, AVG(price) FROM spot_price_snapshots "
@@ -68,10 +70,8 @@ static const char *const db_pages_sql[] = {
 	"LEFT JOIN agents a ON a.id = e.agent_id WHERE " SCOPE("e.client_id") " AND " SCOPE("e.agent_id")
 	" AND (? IS NULL OR e.actor_type = ? OR e.actor_id = ?) AND e.created_at >= UTC_TIMESTAMP(3) - INTERVAL ? HOUR "
 	"ORDER BY e.created_at DESC LIMIT ?",
-	"SELECT id FROM spot_pools WHERE region = ? AND is_active AND id <> ? "
-	"ORDER BY instance_type <> ?, instance_type, az LIMIT 100",
-	"SELECT id, az FROM spot_pools WHERE region = ? AND instance_type = ? AND az <> ? AND id <> ? AND is_active "
-	"ORDER BY az, id LIMIT ?",
+	"SELECT id, instance_type, az FROM spot_pools WHERE region = ? AND is_active AND id <> ? "
+	"ORDER BY instance_type <> ?, instance_type, az, id LIMIT 100",
 	"SELECT id, instance_id, replica_type, status, pool_id, state_transfer_progress, error, "
 	DB_RFC3339("created_at") ", FLOOR(UNIX_TIMESTAMP(created_at)) FROM replica_instances WHERE agent_id = ? AND "
 	SCOPE("client_id") " ORDER BY status IN ('launching', 'syncing', 'ready') DESC, created_at DESC, id LIMIT ?",
@@ -93,11 +93,11 @@ static const char *const db_pages_sql[] = {
 	"STRAIGHT_JOIN pricing_consolidated c FORCE INDEX (idx_pricing_consolidated_pool_price) "
 	"ON c.pool_id = pl.p AND c.bucket_start = hrs.h",
 };
-enum { SQL_SAVINGS, SQL_MODES, SQL_STATUS, SQL_EMERGENCIES, SQL_SWITCHES, SQL_AGENTS, SQL_AGENT, SQL_PRICES,
-       SQL_POOL_LATEST, SQL_HISTORY_CONS, SQL_HISTORY_SNAP,
-       SQL_SWITCHES_SINCE, SQL_SAVINGS_DAILY, SQL_INTERRUPTIONS,
+enum { SQL_SAVINGS, SQL_MODES, SQL_STATUS, SQL_EMERGENCIES, SQL_SWITCHES, SQL_AGENTS, SQL_AGENT, SQL_HISTORY_CONS,
+       SQL_HISTORY_SNAP, SQL_SWITCHES_SINCE, SQL_SAVINGS_DAILY, SQL_INTERRUPTIONS,
        SQL_INSTANCES, SQL_NOTIFICATIONS, SQL_NOTIFICATION_READ, SQL_NOTIFICATION_MINE, SQL_AUDIT, SQL_POOLS,
-       SQL_ALTERNATIVES, SQL_AGENT_REPLICAS, SQL_DECISIONS, SQL_HOURLY4 };
+       SQL_AGENT_REPLICAS, SQL_DECISIONS, SQL_HOURLY4, SQL_COUNT };
+_Static_assert(sizeof(db_pages_sql) / sizeof(db_pages_sql[0]) == SQL_COUNT, "one statement per enum value");
 
 static int db_pages_scoped(struct db *db, struct arena *a, int which, const char *client_id, struct db_rows *out)
 {
@@ -142,18 +142,6 @@ int db_pages_agent(struct db *db, struct arena *a, const char *client_id, const 
 {
 	struct db_param p[] = { DBP_STR(agent_id), DBP_STR(client_id), DBP_STR(client_id) };
 	return db_query(db, a, db_pages_sql[SQL_AGENT], p, 3, out);
-}
-
-int db_pages_agent_prices(struct db *db, struct arena *a, const char *agent_id, struct db_rows *out)
-{
-	struct db_param p[] = { DBP_STR(agent_id) };
-	return db_query(db, a, db_pages_sql[SQL_PRICES], p, 1, out);
-}
-
-int db_pages_pool_latest(struct db *db, struct arena *a, const char *pool_id, struct db_rows *out)
-{
-	struct db_param p[] = { DBP_STR(pool_id) };
-	return db_query(db, a, db_pages_sql[SQL_POOL_LATEST], p, 1, out);
 }
 
 int db_pages_pool_history(struct db *db, struct arena *a, const char *pool_id, long days, struct db_rows *out,
@@ -224,14 +212,6 @@ int db_pages_pools(struct db *db, struct arena *a, const char *region, const cha
 {
 	struct db_param p[] = { DBP_STR(region), DBP_STR(exclude ? exclude : ""), DBP_STR(type ? type : "") };
 	return db_query(db, a, db_pages_sql[SQL_POOLS], p, 3, out);
-}
-
-int db_pages_alternatives(struct db *db, struct arena *a, const char *region, const char *type, const char *az,
-			  const char *exclude, long limit, struct db_rows *out)
-{
-	struct db_param p[] = { DBP_STR(region), DBP_STR(type), DBP_STR(az ? az : ""), DBP_STR(exclude ? exclude : ""),
-				DBP_INT(limit) };
-	return db_query(db, a, db_pages_sql[SQL_ALTERNATIVES], p, 5, out);
 }
 
 int db_pages_agent_replicas(struct db *db, struct arena *a, const char *client_id, const char *agent_id, long limit,

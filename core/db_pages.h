@@ -32,13 +32,11 @@ int db_pages_agents(struct db *db, struct arena *a, const char *client_id, struc
  * One agent: id, client_id, client name, logical_agent_id, hostname, status, current_mode, current_pool_id,
  * instance_id, instance_type, region, az, last_heartbeat_at (RFC 3339), (epoch s), auto_switch_enabled,
  * auto_terminate_enabled, manual_replica_enabled, terminate_wait_seconds, config_version, version,
- * notice_status, notice_deadline (RFC 3339), agent_version. No row: absent or another client's.
+ * notice_status, notice_deadline (RFC 3339), agent_version, the primary instance's spot_price and
+ * ondemand_price, the pool's latest reported price and its observed_at (RFC 3339) (each may be NULL).
+ * No row: absent or another client's.
  */
 int db_pages_agent(struct db *db, struct arena *a, const char *client_id, const char *agent_id, struct db_rows *out);
-/* The agent's primary instance: spot_price, ondemand_price (either may be NULL). */
-int db_pages_agent_prices(struct db *db, struct arena *a, const char *agent_id, struct db_rows *out);
-/* The pool's latest reported price: price, observed_at (RFC 3339). */
-int db_pages_pool_latest(struct db *db, struct arena *a, const char *pool_id, struct db_rows *out);
 /*
  * A pool's price over the last days, hourly means: hour start (epoch s), price. From pricing_consolidated,
  * or from the raw spot_price_snapshots when consolidated has nothing (*source says which).
@@ -85,16 +83,13 @@ struct db_pages_audit_filter {
  */
 int db_pages_audit(struct db *db, struct arena *a, const struct db_pages_audit_filter *f, struct db_rows *out);
 
-/* Active spot pools of a region other than exclude, those of type first: id. At most 100. */
+/*
+ * Active spot pools of a region other than exclude, those of type first, then by type, zone and id:
+ * id, instance_type, az. At most 100.
+ */
 int db_pages_pools(struct db *db, struct arena *a, const char *region, const char *type, const char *exclude,
 		   struct db_rows *out);
 
-/*
- * The alternatives to a pool: active pools of the same type in the region's other zones (not az, not
- * exclude), by zone: id, az. At most limit.
- */
-int db_pages_alternatives(struct db *db, struct arena *a, const char *region, const char *type, const char *az,
-			  const char *exclude, long limit, struct db_rows *out);
 /*
  * An agent's replicas, live ones (launching, syncing, ready) first then newest: id, instance_id, replica_type,
  * status, pool_id, state_transfer_progress, error, created_at (RFC 3339), (epoch s). At most limit.

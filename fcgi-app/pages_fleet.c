@@ -234,9 +234,9 @@ static const char *pages_risk_word(double score)
  * pool has none). 0, or -1 on a database error.
  */
 static int pages_agent_chart(struct app *app, struct request *req, struct json_object *v, const char *pool,
-			     const char *region, const char *type, const char *az)
+			     const struct db_rows *pools, const char *type, const char *az)
 {
-	struct db_rows alt, all, h[1 + PAGES_ALTERNATIVES];
+	struct db_rows all, h[1 + PAGES_ALTERNATIVES];
 	struct svg_series s[1 + PAGES_ALTERNATIVES];
 	const char *src[1 + PAGES_ALTERNATIVES], *ids[1 + PAGES_ALTERNATIVES], *source;
 	size_t ns = 1, at[1 + PAGES_ALTERNATIVES] = { 0 }, total = 0, first[1 + PAGES_ALTERNATIVES + 1];
@@ -246,12 +246,12 @@ static int pages_agent_chart(struct app *app, struct request *req, struct json_o
 	char *title;
 
 	ids[0] = pool;
-	alt.nrows = 0;
-	if (region && type && db_pages_alternatives(&app->db, req->arena, region, type, az, pool, PAGES_ALTERNATIVES,
-						    &alt) < 0)
-		return -1;
-	for (size_t i = 0; i < alt.nrows && ns < 1 + PAGES_ALTERNATIVES; i++, ns++)
-		ids[ns] = pages_cell(&alt, i, 0);
+	/* The alternatives: the region's other pools (already read for the switch form) of this type in other zones. */
+	for (size_t i = 0; type && pools && i < pools->nrows && ns < 1 + PAGES_ALTERNATIVES; i++) {
+		const char *t = pages_cell(pools, i, 1), *z = pages_cell(pools, i, 2);
+		if (t && z && !strcmp(t, type) && (!az || strcmp(z, az)))
+			ids[ns++] = pages_cell(pools, i, 0);
+	}
 	/* Every pool's hourly points in one statement; rows come by pool index k, then time. */
 	if (db_pages_pools_hourly(&app->db, req->arena, ids, ns, PAGES_PRICE_DAYS, &all) < 0)
 		return -1;
@@ -503,10 +503,10 @@ static int pages_agent_extras(struct app *app, struct request *req, struct json_
 static struct json_object *pages_agent_view(struct app *app, struct request *req, struct response *res,
 					     const char *id, const struct pages_form *form)
 {
-	struct db_rows r, pr, latest;
+	struct db_rows r, pools;
 	struct json_object *v, *a, *f;
 	int64_t now = time_now_ms() / 1000;
-	const char *pool;
+	const char *pool, *region;
 
 	if (!uuid_valid(id)) {
 		pages_error(app, req, res, 404, "There is no such agent.");
@@ -521,8 +521,10 @@ static struct json_object *pages_agent_view(struct app *app, struct request *req
 		return NULL;
 	}
 	pool = pages_cell(&r, 0, 7);
-	if (db_pages_agent_prices(&app->db, req->arena, id, &pr) < 0 ||
-	    (pool && db_pages_pool_latest(&app->db, req->arena, pool, &latest) < 0)) {
+	region = pages_cell(&r, 0, 10);
+	/* The region's other pools: the switch form's targets and the chart's alternatives. */
+	pools.nrows = 0;
+	if (region && db_pages_pools(&app->db, req->arena, region, pages_cell(&r, 0, 9), pool, &pools) < 0) {
 		app_db_error(app, res, "pages_agent");
 		return NULL;
 	}
@@ -556,21 +558,21 @@ static struct json_object *pages_agent_view(struct app *app, struct request *req
 	json_object_object_add(a, "agent_version", json_util_str(pages_cell(&r, 0, 22)));
 	json_object_object_add(v, "agent", a);
 
-	/* Prices: the primary instance's, else the pool's latest report. */
+	/* Prices: the primary instance's, else the pool's latest report (columns 23-26 of db_pages_agent). */
 	f = json_object_new_object();
-	if (pr.nrows && pages_cell(&pr, 0, 0))
-		json_object_object_add(f, "spot", pages_price_obj(pages_cell(&pr, 0, 0)));
-	else if (pool && latest.nrows)
-		json_object_object_add(f, "spot", pages_price_obj(pages_cell(&latest, 0, 0)));
-	if (pr.nrows && pages_cell(&pr, 0, 1))
-		json_object_object_add(f, "ondemand", pages_price_obj(pages_cell(&pr, 0, 1)));
-	if (pool && latest.nrows)
-		json_object_object_add(f, "observed_at", json_util_str(pages_cell(&latest, 0, 1)));
+	if (pages_cell(&r, 0, 23))
+		json_object_object_add(f, "spot", pages_price_obj(pages_cell(&r, 0, 23)));
+	else if (pool && pages_cell(&r, 0, 25))
+		json_object_object_add(f, "spot", pages_price_obj(pages_cell(&r, 0, 25)));
+	if (pages_cell(&r, 0, 24))
+		json_object_object_add(f, "ondemand", pages_price_obj(pages_cell(&r, 0, 24)));
+	if (pool && pages_cell(&r, 0, 26))
+		json_object_object_add(f, "observed_at", json_util_str(pages_cell(&r, 0, 26)));
 	json_object_object_add(v, "price", f);
 
 	/* The 7-day chart of the pool and its alternatives, and the figures. */
 	if (pool) {
-		if (pages_agent_chart(app, req, v, pool, pages_cell(&r, 0, 10), pages_cell(&r, 0, 9),
+		if (pages_agent_chart(app, req, v, pool, region ? &pools : NULL, pages_cell(&r, 0, 9),
 				      pages_cell(&r, 0, 11)) < 0) {
 			json_object_put(v);
 			app_db_error(app, res, "pages_agent");
@@ -603,15 +605,7 @@ static struct json_object *pages_agent_view(struct app *app, struct request *req
 	json_object_object_add(v, "form", f);
 	{
 		/* The manual switch form's targets: on-demand in place, or another spot pool of the region. */
-		struct db_rows pools;
 		struct json_object *list = json_object_new_array();
-		const char *region = pages_cell(&r, 0, 10);
-		if (region && db_pages_pools(&app->db, req->arena, region, pages_cell(&r, 0, 9), pool, &pools) < 0) {
-			json_object_put(list);
-			json_object_put(v);
-			app_db_error(app, res, "pages_agent");
-			return NULL;
-		}
 		for (size_t i = 0; region && i < pools.nrows; i++)
 			json_object_array_add(list, json_object_new_string(pages_cell(&pools, i, 0)));
 		json_object_object_add(v, "pools", list);
