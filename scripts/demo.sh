@@ -7,10 +7,16 @@
 #                      instances launched with the AWS CLI through spot-sim's EC2 API, one per
 #                      logical id demo-1..demo-N that has no pending or running instance; each
 #                      one's user data is its agent's config.
+#                      demo-1..3 run on spot, demo-4 and demo-5 on demand; every agent launched
+#                      by this up gets auto-switch turned on once it has registered (waiting at
+#                      most DEMO_REGISTER_WAIT s), so spot-decide moves the on-demand ones to spot
+#                      by itself. An agent an operator changed later is left alone by later ups.
 #   stack_demo_status  one status line
 # `./spot down` needs nothing here: stopping spot-sim kills its agent processes.
 
 DEMO_FLEET_SIZE=5
+DEMO_SPOT_COUNT=3          # demo-1..3 on spot, the rest on demand
+DEMO_REGISTER_WAIT=60      # seconds up waits for new demo agents to register (auto-switch)
 DEMO_EMAIL=demo@spot.local
 
 # demo_api METHOD PATH TOKEN [BODY]: prints the body, then the status code on its own last line.
@@ -87,7 +93,7 @@ stack_demo_up() {
   [ -x /usr/bin/aws ] || { say "warning: /usr/bin/aws is missing; the demo fleet is not started"; return 0; }
   demo_client || { say "warning: the demo fleet is not started"; return 0; }
   { echo "SPOT_DEMO_CLIENT_ID='$DEMO_ID'"; echo "SPOT_DEMO_CLIENT_TOKEN='$DEMO_TOKEN'"; } >> "$ENV_FILE"
-  local running i n=0 ud=$DIR/run/demo-user-data
+  local running i n=0 ud=$DIR/run/demo-user-data market launched=()
   running=" $(demo_running | tr -s '\t\n' '  ') " || { say "warning: spot-sim's EC2 API does not answer; no demo fleet"; return 0; }
   for ((i = 1; i <= DEMO_FLEET_SIZE; i++)); do
     [[ "$running" == *" demo-$i "* ]] && continue
@@ -97,11 +103,14 @@ stack_demo_up() {
         echo "SPOT_CA_FILE=$DIR/tls/cert.pem"
         echo "SPOT_LOGICAL_ID=demo-$i"
       } > "$ud" )
+    market=()
+    [ "$i" -gt "$DEMO_SPOT_COUNT" ] || market=(--instance-market-options MarketType=spot)
     if demo_aws run-instances --image-id ami-0a1b2c3d4e5f60001 --instance-type t3.medium --count 1 \
-        --instance-market-options MarketType=spot --iam-instance-profile Name=spot-demo \
+        "${market[@]}" --iam-instance-profile Name=spot-demo \
         --tag-specifications "ResourceType=instance,Tags=[{Key=spot-demo,Value=demo-$i}]" \
         --user-data "file://$ud" --query 'Instances[0].InstanceId' --output text >>"$DIR/log/demo.log" 2>&1; then
       n=$((n + 1))
+      launched+=("demo-$i")
     else
       say "warning: run-instances for demo-$i failed; see $DIR/log/demo.log"
     fi
@@ -109,8 +118,38 @@ stack_demo_up() {
   rm -f "$ud"
   if [ $n -gt 0 ]; then
     say "launched $n demo instance(s) in spot-sim; their agents report to client $DEMO_ID within a minute"
+    demo_autoswitch "${launched[@]}"
   else
     say "the demo fleet already runs ($DEMO_FLEET_SIZE instances, client $DEMO_ID)"
+  fi
+}
+
+# demo_autoswitch LOGICAL_ID...: turns auto-switch on for these demo agents once they have
+# registered (through the client API, as an operator would), waiting at most DEMO_REGISTER_WAIT s.
+demo_autoswitch() {
+  local want=" $* " left=$# deadline=$((SECONDS + DEMO_REGISTER_WAIT)) out code rows id lid ver on
+  while [ "$left" -gt 0 ] && [ $SECONDS -lt $deadline ]; do
+    sleep 2
+    out=$(demo_api GET "/api/client/$DEMO_ID/agents?limit=100" "$DEMO_TOKEN")
+    [ "$(tail -n 1 <<<"$out")" = 200 ] || continue
+    rows=$(sed '$d' <<<"$out" | python3 -c 'import json, sys
+for a in json.load(sys.stdin)["agents"]:
+    print(a["id"], a["logical_agent_id"], a["version"], int(bool(a["auto_switch_enabled"])))' 2>/dev/null) || continue
+    while read -r id lid ver on; do
+      [ -n "$id" ] && [[ "$want" == *" $lid "* ]] || continue
+      if [ "$on" = 0 ]; then
+        code=$(demo_api POST "/api/client/agents/$id/config" "$DEMO_TOKEN" \
+          "{\"version\":$ver,\"auto_switch_enabled\":true}" | tail -n 1)
+        [ "$code" = 200 ] || continue
+      fi
+      want=${want/ $lid / }
+      left=$((left - 1))
+    done <<<"$rows"
+  done
+  if [ "$left" -gt 0 ]; then
+    say "warning: auto-switch not turned on for$want(not registered within ${DEMO_REGISTER_WAIT} s)"
+  else
+    say "auto-switch is on for the new demo agents: spot-decide moves demo-$((DEMO_SPOT_COUNT + 1))..demo-$DEMO_FLEET_SIZE from on-demand to spot"
   fi
 }
 
@@ -118,7 +157,9 @@ stack_demo_status() {
   local id n
   id=$(env_get "$DIR/demo.env" SPOT_DEMO_CLIENT_ID)
   [ -n "$id" ] || return 0
-  if pid_alive "$DIR/run/sim.pid" spot-sim && [ -x /usr/bin/aws ] && n=$(demo_running 2>/dev/null | wc -w); then
+  # Logical ids, not instances: a switched agent's old instance runs on as a zombie for a while.
+  if pid_alive "$DIR/run/sim.pid" spot-sim && [ -x /usr/bin/aws ] &&
+    n=$(demo_running 2>/dev/null | tr -s '\t ' '\n\n' | sed '/^$/d' | sort -u | wc -l); then
     printf '%-10s %-8s %s\n' demo "$n/$DEMO_FLEET_SIZE" "instances running for client $id"
   else
     printf '%-10s stopped\n' demo
