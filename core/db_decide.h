@@ -2,8 +2,8 @@
  * db_decide.h - the statements of spot-decide (core/decide.h). A tick reads
  * the catalog, every active pool (with its latest spot price, latest canonical
  * features and latest risk analysis) and the active model once; then the
- * agents page by page (DECIDE_PAGE_AGENTS per query, their policy, open
- * commands and the previous decision's history in two queries per page), and
+ * agents page by page (DECIDE_PAGE_AGENTS per query, with their policy, open
+ * commands and previous decision in the same query), and
  * writes one ml_decisions row per agent. Nothing is read per pool per agent.
  */
 #ifndef SPOT_DB_DECIDE_H
