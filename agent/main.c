@@ -251,6 +251,12 @@ int main(int argc, char **argv)
 		if (once && (failed || !a.registered))
 			rc = a.registered ? AGENT_EXIT_OK : AGENT_EXIT_UNAVAILABLE;
 	}
+	{
+		/* Flushed: every report owed is on disk already (a transfer cut short was spooled). */
+		size_t n = 0, bytes = 0;
+		if (spool_stat(&a.spool, &n, &bytes) == 0 && n)
+			log_info("main: %zu reports (%zu bytes) wait in %s for the next start", n, bytes, a.spool.dir);
+	}
 	log_info("main: stopping%s", main_stop ? " on signal" : "");
 out:
 	agent_release(&a);

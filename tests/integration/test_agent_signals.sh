@@ -113,6 +113,7 @@ note "exited ${ms} ms after SIGTERM with a request in flight (status $rc)"
 [ "$ms" -lt 2000 ] || agent_fail "SIGTERM took ${ms} ms (limit 2000)"
 [ "$rc" = 0 ] || agent_fail "exit status $rc after SIGTERM"
 grep -q 'main: stopping on signal' "$LOG" || agent_fail "no stopping line"
+grep -q "main: [0-9]* reports ([0-9]* bytes) wait in $SPOOL for the next start" "$LOG" || agent_fail "no line for the spooled reports at exit"
 n_after=$(find "$SPOOL" -name '*.rep' | wc -l)
 [ "$n_after" -ge "$n_before" ] || agent_fail "spool shrank on SIGTERM ($n_before -> $n_after)"
 mapfile -t rids < <(for f in "$SPOOL"/*.rep; do sed -n 3p "$f"; done)
