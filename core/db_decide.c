@@ -38,9 +38,12 @@ static const char *const db_decide_sql[] = {
 	 * A page of agents with everything the engine needs of them. The previous
 	 * decision is found per agent by a correlated LIMIT 1 on
 	 * idx_ml_decisions_agent_time (a GROUP BY over the page's decisions made
-	 * MariaDB rescan them per row: minutes at 10,000 agents).
+	 * MariaDB rescan them per row: minutes at 10,000 agents). STRAIGHT_JOIN and
+	 * the client check as EXISTS keep the plan on agents' primary key in id
+	 * order (a join on clients made it scan every primary instance and sort:
+	 * 350 ms a page at 10,000 agents, 37 ms this way).
 	 */
-	"SELECT a.id, a.client_id, i.id, COALESCE(i.instance_type, a.instance_type), COALESCE(i.region, a.region), "
+	"SELECT STRAIGHT_JOIN a.id, a.client_id, i.id, COALESCE(i.instance_type, a.instance_type), COALESCE(i.region, a.region), "
 	"COALESCE(i.az, a.az), CASE WHEN i.mode IN ('spot', 'ondemand') THEN i.mode ELSE a.current_mode END, "
 	"COALESCE(i.pool_id, a.current_pool_id), a.notice_status, a.auto_switch_enabled, " MS("a.last_switch_at") ", "
 	"i.spot_price, i.ondemand_price, p.client_id IS NOT NULL, p.min_savings_pct, p.cooldown_minutes, p.max_risk, "
@@ -49,13 +52,12 @@ static const char *const db_decide_sql[] = {
 	"AND c.status IN " OPEN "), "
 	"EXISTS (SELECT 1 FROM commands c WHERE c.agent_id = a.id AND c.type = 'switch' AND c.status IN " OPEN "), "
 	"d.want_mode, " MS("d.want_since") ", " MS("d.last_command_at") " "
-	"FROM agents a JOIN clients cl ON cl.id = a.client_id "
-	"JOIN instances i ON i.agent_id = a.id AND i.role = 'primary' "
+	"FROM agents a JOIN instances i ON i.agent_id = a.id AND i.role = 'primary' "
 	"LEFT JOIN client_policies p ON p.client_id = a.client_id "
 	"LEFT JOIN ml_decisions d ON d.id = (SELECT d2.id FROM ml_decisions d2 WHERE d2.agent_id = a.id "
 	"AND d2.decided_at <= " AT " AND d2.decided_at > " AT " - INTERVAL ? DAY "
 	"ORDER BY d2.decided_at DESC, d2.id DESC LIMIT 1) "
-	"WHERE a.enabled AND cl.is_active AND a.id > ? AND i.last_heartbeat_at > " AT " - INTERVAL ? SECOND "
+	"WHERE a.enabled AND EXISTS (SELECT 1 FROM clients cl WHERE cl.id = a.client_id AND cl.is_active) AND a.id > ? AND i.last_heartbeat_at > " AT " - INTERVAL ? SECOND "
 	"ORDER BY a.id LIMIT ?",
 
 	"INSERT INTO ml_decisions (id, client_id, agent_id, model_id, instance_id, decision_mode, decision, "
