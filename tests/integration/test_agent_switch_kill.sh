@@ -37,6 +37,7 @@ agent=$(agent_of "$logical")
 sql "UPDATE agents SET auto_terminate_enabled=FALSE WHERE id='$agent'"
 
 pools=(m5.large.us-east-1b t3.medium.us-east-1c m5.large.us-east-1a t3.medium.us-east-1b m5.large.us-east-1c t3.medium.us-east-1a)
+modes=(spot spot spot ondemand spot spot)   # one switch to on-demand, and one back
 i=0
 for step in image image_wait run run_wait eip report; do
   poll 30 eval '[ "$(role_of "$cur")" = primary ] && [ -n "$(sim_agent_pid "$cur")" ]' || fail "$cur is not the primary with an agent"
@@ -47,7 +48,7 @@ for step in image image_wait run run_wait eip report; do
   victim=$AGENT_PID
   poll 20 eval 'grep -q "agent_register: agent" <(tail -n 5 "$SIM_DIR/agents/$cur.log")' || fail "restarted agent did not register"
   http POST "/api/client/agents/$agent/switch" -H "Authorization: Bearer $CLIENT_TOKEN" -H 'Content-Type: application/json' \
-    -d "{\"target_pool_id\":\"${pools[$i]}\",\"target_mode\":\"spot\"}"
+    -d "{\"target_pool_id\":\"${pools[$i]}\",\"target_mode\":\"${modes[$i]}\"}"
   expect_status 202 "switch request $step"
   cid=$(jq -r .command_id <<<"$BODY")
   poll 40 stopped "$victim" || fail "the agent never stopped after $step: $(agent_log "$cur")"
@@ -66,6 +67,9 @@ for step in image image_wait run run_wait eip report; do
   [ "$(sql "SELECT status FROM commands WHERE id='$cid'")" = succeeded ] || fail "killed at $step: command $(sql "SELECT status FROM commands WHERE id='$cid'")"
   [ "$(eip_owner "$alloc")" = "$new" ] || fail "killed at $step: the Elastic IP is on $(eip_owner "$alloc")"
   grep -q "stopping after $step" "$SIM_DIR/agents/$cur.log" || fail "the stop point $step was not reached"
+  lc=$(ec2 describe-instances --instance-ids "$new" --query 'Reservations[0].Instances[0].InstanceLifecycle' --output text)
+  [ "$lc" = "$([ "${modes[$i]}" = spot ] && echo spot || echo None)" ] || fail "killed at $step: $new has lifecycle $lc, wanted ${modes[$i]}"
+  [ "$(sql "SELECT new_mode FROM switches WHERE command_id='$cid'")" = "${modes[$i]}" ] || fail "killed at $step: switch mode"
   note "killed after $step: switch $cur -> $new complete"
   kill -KILL "$AGENT_PID" 2>/dev/null || true   # the old primary's agent (a zombie now)
   wait "$AGENT_PID" 2>/dev/null || true
