@@ -7,7 +7,9 @@
 #   4. SIGHUP with SPOT_URL on a closed port: reports are spooled;
 #   5. SIGHUP with SPOT_URL on a listener that accepts and never answers: once a request hangs
 #      there, SIGTERM ends the agent within 2 s (exit 0), the spool still on disk;
-#   6. restarted with the good config, every spooled report arrives exactly once.
+#   6. restarted with the good config, every spooled report arrives exactly once;
+#   7. SIGTERM while a switch command waits for its image (60 s in the simulator) still ends the
+#      agent within 2 s, and the switch's step file stays for the next start.
 . "$(dirname "$0")/harness.sh"
 it_env
 . "$(dirname "$0")/agent_lib.sh"
@@ -25,6 +27,7 @@ SPOT_CA_FILE=$SPOT_CA_FILE
 SPOT_LOGICAL_ID=$logical
 SPOT_HEARTBEAT_SECONDS=60
 SPOT_PRICING_SECONDS=$3
+SPOT_COMMAND_POLL_SECONDS=2
 SPOT_SPOOL_DIR=$IT_TMP/spool
 UD
   mv "$CONF.new" "$CONF"
@@ -128,5 +131,24 @@ for r in "${rids[@]}"; do
   [ "$(sql "SELECT COUNT(*) FROM pricing_reports WHERE agent_id='$agent' AND request_id='$r'")" = 1 ] \
     || agent_fail "spooled report $r did not arrive exactly once"
 done
-agent_stop
+
+# 7. SIGTERM in the middle of a command.
+http POST "/api/client/agents/$agent/switch" -H "Authorization: Bearer $CLIENT_TOKEN" -H 'Content-Type: application/json' \
+  -d '{"target_pool_id":"m5.large.us-east-1b","target_mode":"spot"}'
+expect_status 202 "switch request"
+cid=$(jq -r .command_id <<<"$BODY")
+poll 30 test -f "$SPOOL/exec-job.json" || agent_fail "the switch $cid never started"
+poll 15 bash -c "grep -q 'ImageId\\|image' '$SPOOL/exec-job.json'" || agent_fail "no image step in $(cat "$SPOOL/exec-job.json")"
+sleep 1
+t0=$(date +%s%N)
+kill -TERM "$AGENT_PID"
+poll 5 exited "$AGENT_PID" || agent_fail "still running 5 s after SIGTERM during a switch"
+t1=$(date +%s%N)
+rc=0; wait "$AGENT_PID" || rc=$?
+AGENT_PID=""
+ms=$(( (t1 - t0) / 1000000 ))
+note "exited ${ms} ms after SIGTERM during switch $cid (status $rc)"
+[ "$ms" -lt 2000 ] || agent_fail "SIGTERM during a switch took ${ms} ms (limit 2000)"
+[ "$rc" = 0 ] || agent_fail "exit status $rc after SIGTERM during a switch"
+[ -f "$SPOOL/exec-job.json" ] || agent_fail "the switch's step file is gone"
 it_ok
