@@ -3,7 +3,8 @@
 #      example config, install script), with its library dependencies from dpkg-shlibdeps;
 #   2. dpkg-deb -x unpacks it to a binary whose --version runs;
 #   3. systemd-analyze verify accepts the unit (ExecStart pointed at the unpacked binary),
-#      silently, and the unit carries the hardening;
+#      silently, the unit carries the hardening, and systemd-analyze security --offline rates
+#      its exposure at most 2.0;
 #   4. install.sh into a DESTDIR (its own etc/passwd): user, config 0640, spool 0700 owned by
 #      the user, binary, unit; a second run changes nothing; an edited config is kept;
 #      --dry-run creates nothing; --packaged (the postinst) on the unpacked .deb works too.
@@ -64,6 +65,10 @@ sed "s#^ExecStart=/usr/bin/spot-agent #ExecStart=$root/usr/bin/spot-agent #" "$u
 verify() { SYSTEMD_LOG_LEVEL=notice systemd-analyze verify "$1" > "$IT_TMP/verify.out" 2>&1; }
 verify "$IT_TMP/unit/spot-agent.service" || fail "systemd-analyze verify: $(cat "$IT_TMP/verify.out")"
 [ ! -s "$IT_TMP/verify.out" ] || fail "systemd-analyze verify warned: $(cat "$IT_TMP/verify.out")"
+# systemd's own hardening score of the unit (offline): exposure at most 2.0 ("OK").
+systemd-analyze security --offline=true --threshold=20 "$IT_TMP/unit/spot-agent.service" > "$IT_TMP/security.out" 2>&1 \
+  || fail "systemd-analyze security: $(tail -n 1 "$IT_TMP/security.out")"
+note "$(grep -o 'Overall exposure level.*' "$IT_TMP/security.out")"
 # ... and the check is real: a bad directive is reported.
 sed 's/^Restart=always/Restart=sometimes/' "$IT_TMP/unit/spot-agent.service" > "$IT_TMP/unit/bad.service"
 verify "$IT_TMP/unit/bad.service" || true
