@@ -165,6 +165,9 @@ int exec_tick(struct agent *a, int64_t now)
 	int got, rc = 0;
 
 	(void)now;
+	/* The common case, every few seconds: no job, one access(2). */
+	if (!exec_busy(a))
+		return 0;
 	if (exec_state_path(a, path, sizeof(path)) < 0)
 		return -1;
 	exec_job_init(&j);
