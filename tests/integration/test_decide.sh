@@ -9,7 +9,7 @@
 # and latency.
 . "$(dirname "$0")/harness.sh"
 it_env
-BIN=${SPOT_BUILD_DIR:?}/spot-decide
+BIN=${SPOT_DECIDE_BIN:-${SPOT_BUILD_DIR:?}/spot-decide}  # SPOT_DECIDE_BIN: e.g. a sanitizer build
 PIDF=$IT_DIR/run/job-decide.pid
 JSON=(-H 'Content-Type: application/json')
 cleanup() {

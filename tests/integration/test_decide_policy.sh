@@ -6,7 +6,7 @@
 # the switch, lowering it lets the switch go out.
 . "$(dirname "$0")/harness.sh"
 it_env
-BIN=${SPOT_BUILD_DIR:?}/spot-decide
+BIN=${SPOT_DECIDE_BIN:-${SPOT_BUILD_DIR:?}/spot-decide}  # SPOT_DECIDE_BIN: e.g. a sanitizer build
 PIDF=$IT_DIR/run/job-decide.pid
 JSON=(-H 'Content-Type: application/json')
 cleanup() { restore_stack; rm -rf "$IT_TMP"; }

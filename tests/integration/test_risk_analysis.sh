@@ -7,7 +7,7 @@
 # in the hour) changes no row; the next hour gets its own rows.
 . "$(dirname "$0")/harness.sh"
 it_env
-BIN=${SPOT_BUILD_DIR:?}/spot-risk-analysis
+BIN=${SPOT_RISK_ANALYSIS_BIN:-${SPOT_BUILD_DIR:?}/spot-risk-analysis}  # e.g. a sanitizer build
 PIDF=$IT_DIR/run/job-risk-analysis.pid
 ADV=$SRC/../shared/testdata/spot-advisor/spot-advisor-data.json
 cleanup() { restore_stack; rm -rf "$IT_TMP"; }
