@@ -158,7 +158,9 @@ static void main_reload(struct agent *a, struct agent_config *cfg, struct main_t
 
 static void main_usage(FILE *f)
 {
-	fputs("usage: spot-agent [--config FILE] [--once] [--version]\n", f);
+	fputs("usage: spot-agent [--config FILE] [--once] [--version]\n"
+	      "signals: SIGHUP reloads the config, SIGTERM or SIGINT stop within 2 s\n",
+	      f);
 }
 
 int main(int argc, char **argv)
