@@ -35,9 +35,10 @@ int db_models_insert(struct db *db, const struct db_models_new *m);
  * 8 validation_error, 9 previous_model_id, 10 uploaded_by, 11 created_at, 12 validated_at, 13 activated_at,
  * 14 deactivated_at (RFC 3339), 15 version, 16 decisions, 17 executed, 18 expected savings of the executed
  * ($/h, summed), 19 switches completed from them, 20 realized savings of those switches ($/h, summed),
- * 21 created_at (epoch s). Decisions that name no model count for rules-v1.
+ * 21 created_at (epoch s). Decisions that name no model count for rules-v1. An executed decision is one
+ * with executed set and its command_id kept.
  */
-#define DB_MODELS_PERF_DAYS 30
+#define DB_MODELS_PERF_DAYS 7
 int db_models_list(struct db *db, struct arena *a, const char *id, struct db_rows *out);
 
 /*
