@@ -80,7 +80,7 @@ static const char *const db_pages_sql[] = {
 	"d.executed, d.suppressed_reason, COALESCE(CONCAT(m.name, ' ', m.model_version), 'rules-v1'), d.current_price, "
 	"d.target_price, d.ondemand_price, d.current_mode FROM ml_decisions d "
 	"LEFT JOIN ml_models m ON m.id = d.model_id WHERE d.agent_id = ? AND " SCOPE("d.client_id")
-	" ORDER BY d.decided_at DESC, d.id LIMIT ?",
+	" ORDER BY d.decided_at DESC, d.id DESC LIMIT ?", /* backwards on idx_ml_decisions_agent_time: no sort */
 	/*
 	 * Up to four pools' prices at every hour start of the last days: one point lookup per pool and hour
 	 * in the covering index of migration 0014 (pool_id, bucket_start, price), instead of reading and
