@@ -364,6 +364,11 @@ static void decide_issue(struct decide_ctx *c, struct arena *pa, const struct db
 		rq.target_pool_id = t->pool_id;
 		rq.target_type = t->instance_type;
 		rq.target_az = t->az;
+	} else if (!g->az) {
+		row->suppressed_reason = "refused";
+		row->reason = arena_printf(pa, "%s Not issued: the agent's zone is unknown.", row->reason);
+		c->n.sup_refused++;
+		return;
 	} else {
 		/* On-demand: the current type in the current zone (the manual API's pool id for a mode change). */
 		rq.target_type = g->instance_type;

@@ -6,7 +6,7 @@
  *
  * Inputs per agent (core/db_decide.h reads them in batches):
  *   - where it runs: the primary's type, zone, mode and pool; the current
- *     price is the pool's latest spot price (spot_price_snapshots within
+ *     price is the pool's latest spot price change (spot_price_snapshots within
  *     DECIDE_PRICE_MAX_AGE_H, else the latest canonical price, else the
  *     instance's own figure), or the type's on-demand price (instance_types);
  *   - candidates: the pools of its region whose type is its own or compatible
@@ -60,7 +60,8 @@
 #define DECIDE_MAX_AGENTS 200000     /* agents per tick */
 #define DECIDE_MAX_POOLS 200000      /* pools read per tick */
 #define DECIDE_MAX_CANDIDATES 48     /* cheapest candidate pools per agent */
-#define DECIDE_PRICE_MAX_AGE_H 6     /* a spot price older than this is no price */
+/* A price holds until the next change (DESIGN.md section 4): the latest change counts for a week (raw prices' retention). */
+#define DECIDE_PRICE_MAX_AGE_H 168
 #define DECIDE_RISK_MAX_AGE_H 3      /* a risk analysis older than this is not used */
 #define DECIDE_HISTORY_DAYS 8        /* previous decisions looked at (beyond the longest cooldown) */
 #define DECIDE_ACTOR "spot-decide"

@@ -106,12 +106,13 @@ I=$(rand_instance_id)
 register_agent "$CT" "$(rand_name pol)" "$I" $TYPE ${REG}a ondemand
 A=$AGENT_ID
 sql "UPDATE agents SET auto_switch_enabled=TRUE WHERE id='$A'"
+# The last price change 20 hours ago: a price holds until the next change (DESIGN.md section 4).
 for z in a b; do
   p=$TYPE.$REG$z
   sql "INSERT IGNORE INTO spot_pools (id, instance_type, region, az) VALUES ('$p', '$TYPE', '$REG', '$REG$z')"
   sql "UPDATE spot_pools SET flagged_until = NULL, interruption_bucket = 0 WHERE id = '$p'"
   sql "INSERT INTO spot_price_snapshots (id, pool_id, agent_id, instance_id, source_role, price, observed_at)
-       VALUES (UUID(), '$p', '$A', '$I', 'primary', ROUND($OD * 0.5, 6), FROM_UNIXTIME($T - 300))"
+       VALUES (UUID(), '$p', '$A', '$I', 'primary', ROUND($OD * 0.5, 6), FROM_UNIXTIME($T - 72000))"
 done
 tick "$T"
 [ "$(last "$A" "CONCAT_WS('/', decision_mode, decision, executed, command_id IS NULL)")" = auto/stay/0/1 ] \
