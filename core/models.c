@@ -207,7 +207,7 @@ int models_judge(const struct models_heldout *d, const struct decision_model *m,
 	memset(v, 0, sizeof(*v));
 	v->metrics = json_object_new_object();
 	json_object_object_add(v->metrics, "label", json_object_new_string(
-		"price above on-demand, or an interruption in the pool, within the next hour"));
+		"a pool priced below on-demand rises above it, or is interrupted, within the next hour"));
 	json_object_object_add(v->metrics, "window_hours", json_object_new_int(MODELS_VALIDATE_HOURS));
 	json_object_object_add(v->metrics, "pools", json_object_new_int64((int64_t)d->npools));
 	if (d->npools == 0 || d->end_ms - d->start_ms < 4 * 3600 * 1000LL) {
@@ -232,7 +232,11 @@ int models_judge(const struct models_heldout *d, const struct decision_model *m,
 		abort();
 	for (size_t i = 0; i < nrows; i++) {
 		struct decision_pool p = { 0 };
-		if (rows[i].t_ms < split)
+		/*
+		 * Only pools priced below on-demand are asked about, as in spot-train and as the engine uses the
+		 * score: a pool already above on-demand is never a target, and it would count as an easy positive.
+		 */
+		if (rows[i].t_ms < split || !(rows[i].f[DF_ONDEMAND_RATIO] < 1.0))
 			continue;
 		memcpy(p.f, rows[i].f, sizeof(p.f));
 		p.price = 1;

@@ -11,9 +11,11 @@
  *   validate  decision_model_parse() (schema, known features, finite numbers)
  *             and then held-out data: the canonical prices of the last
  *             MODELS_VALIDATE_HOURS hours, cut in time at the middle; the
- *             later half is the held-out part. Label of a pool at a time: its
- *             price rises above the type's on-demand price, or one of our
- *             instances in it is interrupted, within the next hour. A logreg
+ *             later half is the held-out part. Rows: a pool at a time while
+ *             priced below on-demand (as spot-train learns; a pool above
+ *             on-demand is never a target). Label: its price rises above the
+ *             type's on-demand price, or one of our instances in it is
+ *             interrupted, within the next hour. A logreg
  *             model needs an AUC of its scores >= MODELS_MIN_AUC there, and any
  *             model a replay (core/backtest.h) over the held-out half costing
  *             at most MODELS_MAX_COST_RATIO times rules-v1's replay.

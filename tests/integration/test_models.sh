@@ -14,9 +14,11 @@ it_env
 JSON=(-H 'Content-Type: application/json')
 BUILTIN=00000000-0000-4000-8000-000000000001
 TAG=$(openssl rand -hex 3)
-# Leave the registry as found: nothing active (the decision job then uses rules-v1).
+# Leave the registry as found (nothing active: the decision job then uses rules-v1) and no held-out fixture
+# behind for the next validation.
 cleanup_models() { sql "UPDATE ml_models SET status = 'retired' WHERE status = 'active';
-                        UPDATE ml_models SET status = 'validated' WHERE id = '$BUILTIN'" >/dev/null 2>&1 || true; }
+                        UPDATE ml_models SET status = 'validated' WHERE id = '$BUILTIN';
+                        DELETE FROM pricing_canonical WHERE pool_id LIKE 'm5.large.sa-east-1%'" >/dev/null 2>&1 || true; }
 trap cleanup_models EXIT
 cleanup_models
 
