@@ -62,9 +62,12 @@ static const char *const db_models_sql[] = {
 	"SELECT pool_id, FLOOR(UNIX_TIMESTAMP(detected_at) * 1000) FROM spot_interruption_events "
 	"WHERE pool_id IS NOT NULL AND detected_at >= UTC_TIMESTAMP(3) - INTERVAL ? HOUR ORDER BY pool_id, detected_at "
 	"LIMIT 100000",
+	"SELECT " DB_RFC3339("created_at") ", action, actor_type, actor_id, message FROM system_events "
+	"WHERE subject_type = 'ml_model' AND subject_id = ? ORDER BY created_at DESC, id DESC LIMIT 50",
 };
 enum { SQL_HAS_BUILTIN, SQL_BUILTIN, SQL_INSERT, SQL_LIST, SQL_LOCK, SQL_LOCK_ACTIVE, SQL_VALIDATION, SQL_RETIRE,
-       SQL_ACTIVATE, SQL_PRICES, SQL_ONDEMAND, SQL_INTERRUPTIONS };
+       SQL_ACTIVATE, SQL_PRICES, SQL_ONDEMAND, SQL_INTERRUPTIONS,
+       SQL_EVENTS };
 
 int db_models_ensure_builtin(struct db *db, struct arena *a)
 {
@@ -143,4 +146,10 @@ int db_models_interruptions(struct db *db, struct arena *a, long hours, struct d
 {
 	struct db_param p[] = { DBP_INT(hours) };
 	return db_query(db, a, db_models_sql[SQL_INTERRUPTIONS], p, 1, out);
+}
+
+int db_models_events(struct db *db, struct arena *a, const char *id, struct db_rows *out)
+{
+	struct db_param p[] = { DBP_STR(id) };
+	return db_query(db, a, db_models_sql[SQL_EVENTS], p, 1, out);
 }

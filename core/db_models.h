@@ -67,5 +67,7 @@ int db_models_prices(struct db *db, struct arena *a, long hours, long limit, str
 int db_models_ondemand(struct db *db, struct arena *a, struct db_rows *out);
 /* Interruptions of the last hours, by pool then time: 0 pool_id, 1 detected_at (epoch ms). */
 int db_models_interruptions(struct db *db, struct arena *a, long hours, struct db_rows *out);
+/* A model's audit rows, newest first: 0 created_at (RFC 3339), 1 action, 2 actor_type, 3 actor_id, 4 message. */
+int db_models_events(struct db *db, struct arena *a, const char *id, struct db_rows *out);
 
 #endif

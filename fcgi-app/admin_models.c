@@ -450,3 +450,79 @@ void admin_models_page_rollback(struct app *app, struct request *req, struct res
 	admin_models_page_act(app, req, res, NULL, models_rollback(&app->db, req->arena, &who, &out), &out,
 			      "rolled_back");
 }
+
+/* GET /admin/models/{id}: one model, its figures and metrics, its file and its audit rows. */
+void admin_models_page_detail(struct app *app, struct request *req, struct response *res)
+{
+	const char *id = req->params[0];
+	struct json_object *list, *m, *v, *metrics, *mlist, *events;
+	struct db_rows p, ev;
+	const char *title;
+	int active;
+
+	if (!uuid_valid(id)) {
+		pages_error(app, req, res, 404, "There is no such model.");
+		return;
+	}
+	if (!(list = admin_models_all(app, req, id, &active))) {
+		app_db_error(app, res, "admin_models_page_detail");
+		return;
+	}
+	if (json_object_array_length(list) != 1) {
+		json_object_put(list);
+		pages_error(app, req, res, 404, "There is no such model.");
+		return;
+	}
+	if (db_models_lock(&app->db, req->arena, id, &p) < 0 || db_models_events(&app->db, req->arena, id, &ev) < 0) {
+		json_object_put(list);
+		app_db_error(app, res, "admin_models_page_detail");
+		return;
+	}
+	m = json_object_get(json_object_array_get_idx(list, 0));
+	json_object_put(list);
+	v = json_object_new_object();
+	/* The metrics as key/value rows, in the order validation wrote them. */
+	mlist = json_object_new_array();
+	metrics = json_object_object_get(m, "metrics");
+	if (metrics && json_object_is_type(metrics, json_type_object)) {
+		json_object_object_foreach(metrics, key, val)
+		{
+			struct json_object *row = json_object_new_object();
+			json_object_object_add(row, "key", json_object_new_string(key));
+			json_object_object_add(row, "value", json_object_new_string(
+				val ? json_object_to_json_string_ext(val, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+				    : "null"));
+			json_object_array_add(mlist, row);
+		}
+	}
+	json_object_object_add(v, "metric_rows", mlist);
+	json_object_object_add(v, "has_metrics", json_object_new_boolean(json_object_array_length(mlist) > 0));
+	{
+		/* The stored file, pretty-printed (the upload's bytes are what file_sha256 covers). */
+		struct json_object *file = p.nrows && db_rows_cell(&p, 0, 5) ? json_tokener_parse(db_rows_cell(&p, 0, 5)) : NULL;
+		json_object_object_add(v, "file_text", file ? json_object_new_string(json_object_to_json_string_ext(
+								     file, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+									   JSON_C_TO_STRING_NOSLASHESCAPE))
+							: NULL);
+		json_object_put(file);
+	}
+	events = json_object_new_array();
+	for (size_t i = 0; i < ev.nrows; i++) {
+		struct json_object *e = json_object_new_object();
+		json_object_object_add(e, "at", json_util_str(db_rows_cell(&ev, i, 0)));
+		json_object_object_add(e, "action", json_util_str(db_rows_cell(&ev, i, 1)));
+		json_object_object_add(e, "actor", json_object_new_string(arena_printf(
+			req->arena, "%s %s", db_rows_cell(&ev, i, 2),
+			db_rows_cell(&ev, i, 3) ? db_rows_cell(&ev, i, 3) : "")));
+		json_object_object_add(e, "message", json_util_str(db_rows_cell(&ev, i, 4)));
+		json_object_array_add(events, e);
+	}
+	json_object_object_add(v, "events", events);
+	json_object_object_add(v, "has_events", json_object_new_boolean(ev.nrows > 0));
+	json_object_object_add(v, "perf_days", json_object_new_int(DB_MODELS_PERF_DAYS));
+	json_object_object_add(v, "nav_admin_models", json_object_new_boolean(1));
+	title = arena_printf(req->arena, "Model %s %s", json_object_get_string(json_object_object_get(m, "name")),
+			     json_object_get_string(json_object_object_get(m, "version")));
+	json_object_object_add(v, "model", m);
+	pages_render(app, req, res, 200, "admin_model", title, v);
+}

@@ -15,7 +15,7 @@
  *                                          data, or the model is active/retired
  *   POST /api/admin/models/{id}/activate   -> 200 {model}; 409 unless validated
  *   POST /api/admin/models/rollback        -> 200 {model} now active; 409 nothing to return to
- * Pages: GET /admin/models, POST /admin/models (field model_file), POST
+ * Pages: GET /admin/models, GET /admin/models/{id}, POST /admin/models (field model_file), POST
  * /admin/models/{id}/validate, /admin/models/{id}/activate, /admin/models/rollback.
  */
 #ifndef SPOT_ADMIN_MODELS_H
@@ -37,5 +37,7 @@ void admin_models_page_upload(struct app *app, struct request *req, struct respo
 void admin_models_page_validate(struct app *app, struct request *req, struct response *res);
 void admin_models_page_activate(struct app *app, struct request *req, struct response *res);
 void admin_models_page_rollback(struct app *app, struct request *req, struct response *res);
+/* GET /admin/models/{id}: one model with its metrics, its file and its audit rows. */
+void admin_models_page_detail(struct app *app, struct request *req, struct response *res);
 
 #endif

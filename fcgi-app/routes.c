@@ -50,6 +50,7 @@ const struct route routes_table[] = {
 	{ HTTP_POST, "/api/admin/models/{id}/activate", admin_models_activate, ROUTE_AUTH_ADMIN | ROUTE_NEEDS_DB },
 	{ HTTP_GET, "/admin/models", admin_models_page, ROUTE_AUTH_SESSION | ROUTE_AUTH_ADMIN | ROUTE_PAGE },
 	{ HTTP_POST, "/admin/models", admin_models_page_upload, ROUTE_AUTH_SESSION | ROUTE_AUTH_ADMIN | ROUTE_PAGE },
+	{ HTTP_GET, "/admin/models/{id}", admin_models_page_detail, ROUTE_AUTH_SESSION | ROUTE_AUTH_ADMIN | ROUTE_PAGE },
 	{ HTTP_POST, "/admin/models/rollback", admin_models_page_rollback,
 	  ROUTE_AUTH_SESSION | ROUTE_AUTH_ADMIN | ROUTE_PAGE },
 	{ HTTP_POST, "/admin/models/{id}/validate", admin_models_page_validate,

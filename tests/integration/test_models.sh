@@ -192,6 +192,17 @@ grep -q "it-good-$TAG 2" <<<"$BODY" || fail "the page does not list the model"
 grep -q 'aria-current="page">Models<' <<<"$BODY" || fail "no nav link"
 grep -qF "action=\"/admin/models/$REV_ID/validate\"" <<<"$BODY" || fail "no validate form for the invalid model"
 grep -qiP '<script(?![^>]*\ssrc="/static/)|style=| on[a-z]+="' <<<"$BODY" && fail "inline script, style or event handler"
+ui_get "$JAR" "/admin/models/$GOOD_ID"
+expect_status 200 "a model's page"
+grep -qF "<h1>Model it-good-$TAG 1</h1>" <<<"$BODY" || fail "the model page has no heading"
+grep -qF '<th scope="row">auc</th>' <<<"$BODY" || fail "the model page does not list its metrics"
+grep -qF '&quot;change_1h&quot;' <<<"$BODY" || fail "the model page does not show its file"
+grep -q '<td>model.activated</td>' <<<"$BODY" || fail "the model page does not show its history"
+grep -qF "<a href=\"/admin/models/$BUILTIN\">" <<<"$BODY" || fail "the model page does not link its previous model"
+ui_get "$JAR" /admin/models/00000000-0000-4000-8000-0000000000ff
+expect_status 404 "an absent model's page"
+ui_get "$BJAR" "/admin/models/$GOOD_ID"
+expect_status 403 "a client user on a model's page"
 ui_get "$JAR" /admin/models -H 'Accept: application/json'
 expect_json '.models | map(select(.id == "'"$GOOD_ID"'")) | .[0].performance.executed' 2
 ui_csrf "$JAR"

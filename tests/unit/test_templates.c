@@ -129,6 +129,11 @@ static const struct {
 	  "\"models\":[],\"has_errors\":true,\"errors\":[{\"field\":\"model_file\",\"message\":\"not valid JSON\"}],"
 	  "\"error\":{\"model_file\":\"not valid JSON\"}",
 	  "<p id=\"model_file-error\" class=\"error-message\"><span class=\"visually-hidden\">Error:</span> not valid JSON</p>" },
+	{ "admin_model", "Model m 1",
+	  "\"model\":{\"id\":\"m1\",\"name\":\"m\",\"version\":\"1\",\"status_word\":\"invalid\",\"validation_error\":\"" EVIL "\","
+	  "\"performance\":{\"decisions\":1}},\"has_metrics\":true,\"metric_rows\":[{\"key\":\"auc\",\"value\":\"0.42\"}],"
+	  "\"has_events\":false,\"events\":[],\"file_text\":\"{\\\"name\\\": \\\"" EVIL "\\\"}\",\"perf_days\":7",
+	  "<tr><th scope=\"row\">auc</th><td>0.42</td></tr>" },
 	{ "error", "Page not found", "\"heading\":\"Page not found\",\"message\":\"" EVIL "\"", "<h1>Page not found</h1>" },
 };
 
