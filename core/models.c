@@ -495,7 +495,7 @@ static enum core_result models_rollback_step(struct db *db, void *arg)
 		return CORE_ERR;
 	if (!changed)
 		return CORE_CONFLICT;
-	if (clients_audit(db, c->who, NULL, NULL, "model.rolled_back", "ml_model", to,
+	if (clients_audit(db, c->who, NULL, NULL, "model.rolled_back", "ml_model", cur,
 			  arena_printf(c->a, "rolled back from %s %s to %s %s", db_rows_cell(&act, 0, 1),
 				       db_rows_cell(&act, 0, 2), db_rows_cell(&prev, 0, 1), db_rows_cell(&prev, 0, 2)),
 			  arena_printf(c->a, "{\"active_model_id\":\"%s\"}", cur),

@@ -27,7 +27,8 @@
  *   rollback  the active model is retired and its previous_model_id becomes
  *             active again (its own previous_model_id is kept).
  * Each change writes a system_events row (model.uploaded, model.validated,
- * model.invalid, model.activated, model.rolled_back).
+ * model.invalid, model.activated, model.rolled_back: its subject is the model
+ * the roll back retired, its post_state names the one now active).
  */
 #ifndef SPOT_MODELS_H
 #define SPOT_MODELS_H

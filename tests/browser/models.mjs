@@ -108,6 +108,13 @@ try {
   await Promise.all([page.waitForURL(/done=rolled_back$/),
     page.getByRole('button', { name: 'Roll back to the previous model' }).click()]);
   check('js: rolled back', (await statusOf(page)) === 'retired', await statusOf(page));
+  await Promise.all([page.waitForURL(/\/admin\/models\/[0-9a-f-]{36}$/),
+    page.getByRole('link', { name: label, exact: true }).click()]);
+  check('js: model page', ((await page.locator('h1').textContent()) || '').trim() === `Model ${label}`);
+  const history = ((await page.locator('#model-events').textContent()) || '');
+  check('js: its history', ['model.uploaded', 'model.validated', 'model.activated', 'model.rolled_back']
+    .every((a) => history.includes(a)), history.replace(/\s+/g, ' '));
+  await page.screenshot({ path: path.join(out, 'model.png'), fullPage: true });
 
   await page.goto(`${base}/agents/${env('AGENT_ID')}`);
   const would = ((await page.locator('#decisions-would').textContent()) || '').replace(/\s+/g, ' ');

@@ -122,9 +122,9 @@ expect_status 200 "roll back"
 expect_json .id "$GOOD_ID"
 expect_json .status active
 [ "$(sql "SELECT status FROM ml_models WHERE id = '$GOOD2_ID'")" = retired ] || fail "the rolled-back model is not retired"
-[ "$(audit_count model.rolled_back "$GOOD_ID")" = 1 ] || fail "no audit row for the roll back"
-sql "SELECT post_state FROM system_events WHERE action = 'model.rolled_back' AND subject_id = '$GOOD_ID'" | grep -q "$GOOD2_ID" \
-  || fail "the audit row does not name the retired model"
+[ "$(audit_count model.rolled_back "$GOOD2_ID")" = 1 ] || fail "no audit row for the roll back of the model it retired"
+sql "SELECT post_state FROM system_events WHERE action = 'model.rolled_back' AND subject_id = '$GOOD2_ID'" | grep -q "$GOOD_ID" \
+  || fail "the audit row does not name the model now active"
 http POST /api/admin/models/rollback "${AUTH_ADMIN[@]}"
 expect_status 200 "roll back to rules-v1"
 expect_json .id "$BUILTIN"
