@@ -5,8 +5,10 @@
 # interruption; running the tick again issues no second one (cooldown, then the
 # open command); an agent without auto-switch gets a 'recommendation' row and
 # no command; safe mode stops commands (logged as safe_mode); an open
-# emergency keeps the engine quiet; every decision carries its inputs, scores
-# and latency.
+# emergency keeps the engine quiet; a spot agent whose only pool is flagged
+# falls back to on-demand only after the fallback wait, the proposal carried
+# across ticks in want_mode/want_since; every decision carries its inputs,
+# scores and latency.
 . "$(dirname "$0")/harness.sh"
 it_env
 BIN=${SPOT_DECIDE_BIN:-${SPOT_BUILD_DIR:?}/spot-decide}  # SPOT_DECIDE_BIN: e.g. a sanitizer build
@@ -129,6 +131,34 @@ auto_on "$K"
 tick $((T + 300))
 [ "$(last "$K" "CONCAT_WS('/', decision, target_pool_id, executed)")" = "switch/$TYPE.${REG}c/1" ] \
   || fail "without the flag the cheapest pool c: $(last "$K" "CONCAT_WS('/', decision, target_pool_id, executed, reason)")"
+# ---- fallback: a spot agent whose only pool is flagged returns to on-demand once the proposal has
+# ---- stood for the fallback wait (15 min by default), carried across ticks in want_mode/want_since ----
+new_client
+CT3=$CLIENT_TOKEN
+http PUT "/api/client/$CLIENT_ID/policy" -H "Authorization: Bearer $CT3" "${JSON[@]}" -d '{"size_factor":1}'
+expect_status 200
+FT=c5.large
+register_agent "$CT3" "$(rand_name dec-fb)" "$(rand_instance_id)" $FT ${REG}a spot
+F=$AGENT_ID
+auto_on "$F"
+sql "INSERT IGNORE INTO spot_pools (id, instance_type, region, az) VALUES ('$FT.${REG}a', '$FT', '$REG', '${REG}a')"
+sql "INSERT INTO spot_price_snapshots (id, pool_id, agent_id, instance_id, source_role, price, observed_at)
+     VALUES (UUID(), '$FT.${REG}a', '$X', '$XI', 'primary', 0.030, FROM_UNIXTIME($T - 300))"
+sql "UPDATE spot_pools SET flagged_until = FROM_UNIXTIME($T + 3600) WHERE id = '$FT.${REG}a'"
+sql "UPDATE instances SET last_heartbeat_at = FROM_UNIXTIME($T + 1400) WHERE agent_id = '$F' AND role = 'primary'"
+tick $((T + 400))
+[ "$(last "$F" "CONCAT_WS('/', decision, target_mode, suppressed_reason, want_mode, UNIX_TIMESTAMP(want_since))")" = "stay/ondemand/fallback_wait/ondemand/$((T + 400)).000" ] \
+  || fail "fallback proposed: $(last "$F" "CONCAT_WS('/', decision, target_mode, suppressed_reason, want_mode, UNIX_TIMESTAMP(want_since), reason)")"
+tick $((T + 1000))
+[ "$(last "$F" "CONCAT_WS('/', decision, suppressed_reason, UNIX_TIMESTAMP(want_since))")" = "stay/fallback_wait/$((T + 400)).000" ] \
+  || fail "10 min into the wait: $(last "$F" "CONCAT_WS('/', decision, suppressed_reason, UNIX_TIMESTAMP(want_since))")"
+[ "$(ncmd "$F")" = 0 ] || fail "a fallback before the wait was over"
+tick $((T + 1360))
+[ "$(last "$F" "CONCAT_WS('/', decision, target_mode, executed, COALESCE(want_mode, '-'))")" = switch/ondemand/1/- ] \
+  || fail "fallback after the wait: $(last "$F" "CONCAT_WS('/', decision, target_mode, executed, suppressed_reason, reason)")"
+[ "$(sql "SELECT CONCAT_WS('/', JSON_VALUE(payload, '\$.target_mode'), JSON_VALUE(payload, '\$.target_pool_id')) FROM commands WHERE agent_id='$F' AND type='switch'")" = "ondemand/$FT.${REG}a" ] \
+  || fail "fallback command payload"
+
 # ---- two hours later (past the cooldown), the command still open: no second one either ----
 sql "UPDATE instances SET last_heartbeat_at = FROM_UNIXTIME($T + 7200) WHERE agent_id IN ('$A', '$R') AND role = 'primary'"
 sql "INSERT INTO spot_price_snapshots (id, pool_id, agent_id, instance_id, source_role, price, observed_at)
