@@ -181,6 +181,14 @@ static int models_load(struct db *db, struct arena *a, struct models_heldout *d)
 	return 0;
 }
 
+/* A number rounded for people, serialized as printed ("0.8842", not 0.88419999999999999). */
+static struct json_object *models_num(double v, int decimals)
+{
+	char buf[64];
+	snprintf(buf, sizeof(buf), "%.*f", decimals, v);
+	return json_object_new_double_s(strtod(buf, NULL), buf);
+}
+
 /* 1 when pool p has an interruption in (t, t + 1 h]. */
 static int models_interrupted(const struct models_heldout *d, size_t p, int64_t t)
 {
@@ -261,7 +269,7 @@ int models_judge(const struct models_heldout *d, const struct decision_model *m,
 	auc = decision_auc(scores, labels, n);
 	free(scores);
 	free(labels);
-	json_object_object_add(v->metrics, "auc", json_object_new_double(round(auc * 10000) / 10000));
+	json_object_object_add(v->metrics, "auc", models_num(auc, 4));
 	json_object_object_add(v->metrics, "auc_required", json_object_new_boolean(auc_required));
 
 	/* The replay over the held-out half, the model against rules-v1 under the same default policy. */
@@ -282,15 +290,15 @@ int models_judge(const struct models_heldout *d, const struct decision_model *m,
 		return -1;
 	}
 	ratio = rr.model_cost > 0 ? rm.model_cost / rr.model_cost : (rm.model_cost > 0 ? INFINITY : 1.0);
-	json_object_object_add(v->metrics, "replay_cost", json_object_new_double(rm.model_cost));
-	json_object_object_add(v->metrics, "rules_cost", json_object_new_double(rr.model_cost));
-	json_object_object_add(v->metrics, "ondemand_cost", json_object_new_double(rm.ondemand_cost));
-	json_object_object_add(v->metrics, "cheapest_spot_cost", json_object_new_double(rm.cheapest_spot_cost));
+	json_object_object_add(v->metrics, "replay_cost", models_num(rm.model_cost, 4));
+	json_object_object_add(v->metrics, "rules_cost", models_num(rr.model_cost, 4));
+	json_object_object_add(v->metrics, "ondemand_cost", models_num(rm.ondemand_cost, 4));
+	json_object_object_add(v->metrics, "cheapest_spot_cost", models_num(rm.cheapest_spot_cost, 4));
 	json_object_object_add(v->metrics, "switches", json_object_new_int64(rm.switches));
 	json_object_object_add(v->metrics, "rules_switches", json_object_new_int64(rr.switches));
-	json_object_object_add(v->metrics, "replay_hours", json_object_new_double(rm.hours));
+	json_object_object_add(v->metrics, "replay_hours", models_num(rm.hours, 2));
 	if (isfinite(ratio))
-		json_object_object_add(v->metrics, "cost_ratio", json_object_new_double(round(ratio * 10000) / 10000));
+		json_object_object_add(v->metrics, "cost_ratio", models_num(ratio, 4));
 	backtest_result_release(&rm);
 	backtest_result_release(&rr);
 
