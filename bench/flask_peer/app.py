@@ -148,5 +148,5 @@ def heartbeat(agent_id):
         return error(404, "not_found", "no such agent")
     if outcome != "ok":
         return error(404, "not_found", "this instance is not registered to this agent; register first", "instance_id")
-    role, _status, config_version, _client, _stale, pending = row
+    role, _status, config_version, _client, _stale, pending, _token_id, _token_due = row
     return jsonify({"role": role, "pending_commands": int(pending), "config_version": int(config_version)})
