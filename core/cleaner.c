@@ -14,6 +14,9 @@ const struct cleaner_rule cleaner_rules[CLEANER_NTABLES] = {
 	[CLEANER_SESSIONS] = { "sessions", 0 },
 	[CLEANER_IDEMPOTENCY_KEYS] = { "idempotency_keys", 0 },
 	[CLEANER_JOB_RUNS] = { "job_runs", 90 },
+	[CLEANER_DECISIONS] = { "ml_decisions", 14 },
+	[CLEANER_DECISIONS_EXECUTED] = { "ml_decisions_executed", 90 },
+	[CLEANER_POOL_RISK] = { "pool_risk_analysis", 90 },
 };
 
 int64_t cleaner_cutoff(enum cleaner_table t, int64_t now_ms)

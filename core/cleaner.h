@@ -2,7 +2,9 @@
  * cleaner.h - weekly retention (seed 001 "Data Cleaner"; DESIGN.md section 6):
  * staging prices 7 days, pricing reports 30 days, terminated instances
  * ("terminated zombies") 30 days after termination, expired sessions and
- * idempotency keys, job runs 90 days.
+ * idempotency keys, job runs 90 days; the decision log (issue 8): decisions that
+ * issued a command 90 days, the others ("stay" and recommendations, one per agent
+ * every 5 minutes) 14 days; hourly pool risk rows 90 days.
  *
  * Each table is cut in batches of CLEANER_BATCH_ROWS oldest rows (DELETE ...
  * ORDER BY ... LIMIT, each its own short autocommit statement), so no lock on a
@@ -36,11 +38,14 @@ enum cleaner_table {
 	CLEANER_SESSIONS,
 	CLEANER_IDEMPOTENCY_KEYS,
 	CLEANER_JOB_RUNS,
+	CLEANER_DECISIONS,
+	CLEANER_DECISIONS_EXECUTED,
+	CLEANER_POOL_RISK,
 	CLEANER_NTABLES,
 };
 
 struct cleaner_rule {
-	const char *name;  /* the stats key: the table's name */
+	const char *name;  /* the stats key: the table's name (with what part of it) */
 	int keep_days;     /* 0: rows whose expires_at has passed */
 };
 

@@ -16,6 +16,9 @@ static const char *const db_cleaner_delete_sql[CLEANER_NTABLES] = {
 	"DELETE FROM sessions WHERE expires_at < " AT " ORDER BY expires_at LIMIT ?",
 	"DELETE FROM idempotency_keys WHERE expires_at < " AT " ORDER BY expires_at LIMIT ?",
 	"DELETE FROM job_runs WHERE started_at < " AT " ORDER BY started_at LIMIT ?",
+	"DELETE FROM ml_decisions WHERE decided_at < " AT " AND NOT executed ORDER BY decided_at LIMIT ?",
+	"DELETE FROM ml_decisions WHERE decided_at < " AT " AND executed ORDER BY decided_at LIMIT ?",
+	"DELETE FROM pool_risk_analysis WHERE analyzed_at < " AT " ORDER BY analyzed_at LIMIT ?",
 };
 
 static const char *const db_cleaner_sql[] = {

@@ -16,7 +16,7 @@ static const struct actor health_monitor_actor = { "job", "health-monitor", NULL
 
 const struct health_job health_monitor_jobs[] = {
 	{ "replica-coordinator", 10 }, { "consolidate", 3600 },	 { "health-monitor", HEALTH_INTERVAL_S },
-	{ "snapshots", 86400 },	       { "cleaner", 7 * 86400 }, { "decision", 300 },
+	{ "snapshots", 86400 },	       { "cleaner", 7 * 86400 }, { "decide", 300 },
 	{ "risk-analysis", 3600 },
 };
 const size_t health_monitor_njobs = sizeof(health_monitor_jobs) / sizeof(health_monitor_jobs[0]);

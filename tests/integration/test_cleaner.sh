@@ -2,7 +2,8 @@
 # test_cleaner.sh - spot-cleaner with time fixed by --once --now and fixture rows placed around
 # each retention limit with SQL: staging prices 7 days (in batches: 12,000 rows; and never past the
 # consolidation watermark), pricing reports 30 days, terminated instances 30 days, expired sessions
-# and idempotency keys, job runs 90 days; stats per table; a re-run deletes nothing of ours.
+# and idempotency keys, job runs 90 days, decisions 14 days (90 when they issued a command), pool
+# risk rows 90 days; stats per table; a re-run deletes nothing of ours.
 . "$(dirname "$0")/harness.sh"
 it_env
 BIN=$SPOT_BUILD_DIR/spot-cleaner
@@ -61,6 +62,22 @@ sql "INSERT INTO users (id, email, password_hash, role, client_id) VALUES ('u-cl
 # job runs 91 and 89 days old
 sql "INSERT INTO job_runs (id, job_name, holder, started_at, status) VALUES
        (UUID(), 'it-clean-$TAG', 'old', $(ago '91 DAY'), 'succeeded'), (UUID(), 'it-clean-$TAG', 'young', $(ago '89 DAY'), 'succeeded')"
+# decisions: a 'stay' 15 and 13 days old, an executed one 91 and 89 days old; pool risk 91 and 89 days
+sql "INSERT INTO ml_decisions (id, client_id, agent_id, decision_mode, decision, reason, executed, decided_at) VALUES
+       (UUID(), '$CLIENT_ID', '$AGENT_ID', 'recommendation', 'stay', 'old-$TAG', FALSE, $(ago '15 DAY')),
+       (UUID(), '$CLIENT_ID', '$AGENT_ID', 'recommendation', 'stay', 'young-$TAG', FALSE, $(ago '13 DAY')),
+       (UUID(), '$CLIENT_ID', '$AGENT_ID', 'auto', 'switch', 'xold-$TAG', TRUE, $(ago '91 DAY')),
+       (UUID(), '$CLIENT_ID', '$AGENT_ID', 'auto', 'switch', 'xyoung-$TAG', TRUE, $(ago '89 DAY'));
+     INSERT INTO spot_pools (id, instance_type, region, az) VALUES ('t3.medium.us-east-1a', 't3.medium', 'us-east-1', 'us-east-1a')
+       ON DUPLICATE KEY UPDATE id = id;
+     INSERT INTO pool_risk_analysis (id, pool_id, analyzed_at, risk_score) VALUES
+       (UUID(), '$POOL', DATE_FORMAT($(ago '91 DAY'), '%Y-%m-%d %H:07:00'), 0.1),
+       (UUID(), '$POOL', DATE_FORMAT($(ago '89 DAY'), '%Y-%m-%d %H:07:00'), 0.1)"
+decisions() {
+  sql "SELECT (SELECT GROUP_CONCAT(reason ORDER BY reason) FROM ml_decisions WHERE agent_id = '$AGENT_ID'),
+              (SELECT COUNT(*) FROM pool_risk_analysis WHERE pool_id = '$POOL' AND MINUTE(analyzed_at) = 7
+                 AND analyzed_at BETWEEN $(ago '92 DAY') AND $(ago '88 DAY'))"
+}
 mine() {
   sql "SELECT (SELECT GROUP_CONCAT(request_id ORDER BY request_id) FROM pricing_reports WHERE agent_id = '$AGENT_ID'),
               (SELECT GROUP_CONCAT(id ORDER BY id) FROM instances WHERE id LIKE '%-$TAG'),
@@ -75,9 +92,10 @@ st=$(run)
 note "watermark 10 days ago: $st"
 [ "$(staging)" = "$(printf '12000\t2')" ] || fail "staging rows after the watermark were deleted: $(staging)"
 [ "$(mine)" = "$(printf 'young-%s\ti-t29-%s,i-z40-%s\t1\tyoung-%s\tyoung' "$TAG" "$TAG" "$TAG" "$TAG")" ] || fail "retention: $(mine)"
-for t in pricing_reports instances sessions idempotency_keys job_runs; do
+for t in pricing_reports instances sessions idempotency_keys job_runs ml_decisions ml_decisions_executed pool_risk_analysis; do
   [ "$(jq ".deleted.$t" <<<"$st")" -ge 1 ] || fail "stats for $t: $st"
 done
+[ "$(decisions)" = "$(printf 'xyoung-%s,young-%s\t1' "$TAG" "$TAG")" ] || fail "decision log retention: $(decisions)"
 
 # ---- consolidation up to date: the 8-day-old rows go, in batches; the 6-day-old stay ----
 set_wm "$N - INTERVAL 1 HOUR"
@@ -92,5 +110,6 @@ note "watermark an hour ago: $st"
 st=$(run)
 [ "$(staging)" = "$(printf 'NULL\t2')" ] || [ "$(staging)" = "$(printf '0\t2')" ] || fail "re-run: staging $(staging)"
 [ "$(mine)" = "$(printf 'young-%s\ti-t29-%s,i-z40-%s\t1\tyoung-%s\tyoung' "$TAG" "$TAG" "$TAG" "$TAG")" ] || fail "re-run: $(mine)"
+[ "$(decisions)" = "$(printf 'xyoung-%s,young-%s\t1' "$TAG" "$TAG")" ] || fail "re-run: decision log $(decisions)"
 
 it_ok

@@ -257,6 +257,14 @@ expect_status 200 "admin health"
 expect_json .database.status up
 printf '%s' "$BODY" | jq -e '.workers.requests_total > 0 and (.jobs | length) >= 5 and (.jobs[0] | has("lag_seconds"))' >/dev/null \
   || fail "health lacks workers or jobs"
+# Every watched job is one ./spot up runs (each ran once at start): a name that matches no job would
+# show as stale forever while the real job went unwatched.
+never=$(jq -r '[.jobs[] | select(.last_run == null) | .name] | join(" ")' <<<"$BODY")
+[ -z "$never" ] || fail "watched jobs that never ran (no such job?): $never"
+for f in "$SRC"/jobs/job_*.c; do
+  j=$(basename "$f" .c); j=${j#job_}; j=${j//_/-}
+  jq -e --arg j "$j" '.jobs | map(.name) | index($j) != null' <<<"$BODY" >/dev/null || fail "job $j is not watched by the health monitor"
+done
 http GET /api/admin/health "${AA[@]}"
 expect_error 401 unauthorized
 http GET /api/admin/health
