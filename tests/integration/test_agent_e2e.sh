@@ -28,7 +28,10 @@ SPOT_SIM_ACCESS_KEY_ID=$key
 SPOT_SIM_SECRET_ACCESS_KEY=$secret
 SPOT_SIM_AGENT_DIR=$SIM_DIR/agents
 SPOT_SIM_AGENT_CMD=$BUILD/spot-agent
+SPOT_SIM_SEED=$(( (RANDOM << 15 | RANDOM) + 2 ))
 CONF
+# (A seed of its own: other simulators against the same stack draw seed 1's instance ids, which
+# the server already knows under another agent.)
 # A clean environment: the agents inherit it, and their user data must be what configures them.
 env -i PATH="$PATH" HOME="${HOME:-/root}" "$BUILD/spot-sim" --config "$SIM_DIR/sim.env" >"$SIM_DIR/sim.log" 2>&1 &
 SIM_PID=$!
