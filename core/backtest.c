@@ -9,6 +9,7 @@
  * the exposure look one hour ahead.
  */
 #include "core/backtest.h"
+#include "common/errbuf.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -53,18 +54,6 @@ struct bt {
 	int64_t start, end, step;
 	size_t nsteps;
 };
-
-static int bt_fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int bt_fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
 
 static int bt_streq(const char *a, const char *b)
 {
@@ -291,13 +280,13 @@ static int bt_prepare(struct bt *b, const struct backtest_input *in, char *err, 
 	memset(b, 0, sizeof(*b));
 	b->in = in;
 	if (!in->pools || in->npools == 0)
-		return bt_fail(err, errlen, "prices: no pool");
+		return errbuf_fail(err, errlen, "prices: no pool");
 	if (in->npools > BACKTEST_MAX_POOLS)
-		return bt_fail(err, errlen, "prices: more than %d pools", BACKTEST_MAX_POOLS);
+		return errbuf_fail(err, errlen, "prices: more than %d pools", BACKTEST_MAX_POOLS);
 	b->p = calloc(in->npools, sizeof(*b->p));
 	b->g = calloc(in->npools, sizeof(*b->g));
 	if (!b->p || !b->g)
-		return bt_fail(err, errlen, "out of memory");
+		return errbuf_fail(err, errlen, "out of memory");
 	for (size_t i = 0; i < in->npools; i++) {
 		const struct backtest_pool *src = &in->pools[i];
 		struct bt_group *g = NULL;
@@ -307,9 +296,9 @@ static int bt_prepare(struct bt *b, const struct backtest_input *in, char *err, 
 			continue;
 		for (size_t k = 0; k < src->npts; k++) {
 			if (!isfinite(src->pts[k].price) || src->pts[k].price < 0)
-				return bt_fail(err, errlen, "pools[%zu].pts[%zu]: price is not a finite price", i, k);
+				return errbuf_fail(err, errlen, "pools[%zu].pts[%zu]: price is not a finite price", i, k);
 			if (k > 0 && src->pts[k].t_ms <= src->pts[k - 1].t_ms)
-				return bt_fail(err, errlen, "pools[%zu].pts[%zu]: times must ascend", i, k);
+				return errbuf_fail(err, errlen, "pools[%zu].pts[%zu]: times must ascend", i, k);
 		}
 		for (size_t k = 0; k < b->ng; k++)
 			if (bt_streq(b->g[k].type, src->instance_type) && bt_streq(b->g[k].region, src->region))
@@ -321,14 +310,14 @@ static int bt_prepare(struct bt *b, const struct backtest_input *in, char *err, 
 			g->od = bt_ondemand(in, src->region, src->instance_type);
 			g->pools = calloc(in->npools, sizeof(size_t));
 			if (!g->pools)
-				return bt_fail(err, errlen, "out of memory");
+				return errbuf_fail(err, errlen, "out of memory");
 		}
 		od = g->od;
 		if (!(od > 0))
 			continue;
 		if (bt_prepare_pool(&b->p[b->np], src, od) < 0) {
 			b->np++;
-			return bt_fail(err, errlen, "out of memory");
+			return errbuf_fail(err, errlen, "out of memory");
 		}
 		g->pools[g->npools++] = b->np++;
 		if (src->pts[0].t_ms < first)
@@ -340,14 +329,14 @@ static int bt_prepare(struct bt *b, const struct backtest_input *in, char *err, 
 		if (b->g[k].npools == 0)
 			b->skipped++;
 	if (b->np == 0)
-		return bt_fail(err, errlen, "ondemand: no instance type of the prices has an on-demand price");
+		return errbuf_fail(err, errlen, "ondemand: no instance type of the prices has an on-demand price");
 	b->start = in->start_ms > 0 ? in->start_ms : first;
 	b->end = in->end_ms > 0 ? in->end_ms : last;
 	b->step = in->step_ms > 0 ? in->step_ms : BACKTEST_STEP_MS_DEFAULT;
 	if (b->end <= b->start)
-		return bt_fail(err, errlen, "prices: the histories span no time (end must be after start)");
+		return errbuf_fail(err, errlen, "prices: the histories span no time (end must be after start)");
 	if ((b->end - b->start) / b->step >= BACKTEST_MAX_STEPS)
-		return bt_fail(err, errlen, "prices: more than %d steps of %lld ms", BACKTEST_MAX_STEPS,
+		return errbuf_fail(err, errlen, "prices: more than %d steps of %lld ms", BACKTEST_MAX_STEPS,
 			       (long long)b->step);
 	b->nsteps = (size_t)((b->end - b->start + b->step - 1) / b->step);
 	for (size_t k = 0; k < b->ng; k++) {
@@ -623,7 +612,7 @@ int backtest_run(const struct backtest_input *in, struct backtest_result *out, c
 
 	memset(out, 0, sizeof(*out));
 	if (!in->model || !in->policy)
-		return bt_fail(err, errlen, "model: required");
+		return errbuf_fail(err, errlen, "model: required");
 	if (bt_prepare(&b, in, err, errlen) < 0) {
 		bt_free(&b);
 		return -1;
@@ -641,7 +630,7 @@ int backtest_run(const struct backtest_input *in, struct backtest_result *out, c
 	if (!out->types || !out->hour_ondemand || !out->hour_model || !out->hour_cheapest || !out->hour_oracle) {
 		bt_free(&b);
 		backtest_result_release(out);
-		return bt_fail(err, errlen, "out of memory");
+		return errbuf_fail(err, errlen, "out of memory");
 	}
 	for (size_t i = 0; i < b.ng; i++) {
 		const struct bt_group *g = &b.g[i];
@@ -656,7 +645,7 @@ int backtest_run(const struct backtest_input *in, struct backtest_result *out, c
 		if (bt_group_run(&b, g, tr, out) < 0) {
 			bt_free(&b);
 			backtest_result_release(out);
-			return bt_fail(err, errlen, "out of memory (or too many pools of one type)");
+			return errbuf_fail(err, errlen, "out of memory (or too many pools of one type)");
 		}
 		out->ondemand_cost += tr->ondemand_cost;
 		out->model_cost += tr->model_cost;
@@ -715,7 +704,7 @@ int backtest_dataset(const struct backtest_input *in, struct backtest_row **rows
 					if (!q) {
 						free(r);
 						bt_free(&b);
-						return bt_fail(err, errlen, "out of memory");
+						return errbuf_fail(err, errlen, "out of memory");
 					}
 					r = q;
 					cap = nc;

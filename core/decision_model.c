@@ -21,6 +21,7 @@
  * A "rules" file is rules-v1 with the given name, version and bands.
  */
 #include "core/decision.h"
+#include "common/errbuf.h"
 
 #include <json-c/json.h>
 #include <math.h>
@@ -76,18 +77,6 @@ double decision_model_score(const struct decision_model *m, const struct decisio
 	return exp(z) / (1.0 + exp(z));
 }
 
-static int decision_model_fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int decision_model_fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
-
 /* A JSON number that is finite; json-c parses NaN/Infinity literals as doubles too. */
 static int decision_model_number(json_object *v, double *out)
 {
@@ -109,14 +98,14 @@ static int decision_model_string(json_object *root, const char *key, char *dst, 
 	size_t len;
 
 	if (!json_object_object_get_ex(root, key, &v) || !json_object_is_type(v, json_type_string))
-		return decision_model_fail(err, errlen, "%s: required string missing", key);
+		return errbuf_fail(err, errlen, "%s: required string missing", key);
 	s = json_object_get_string(v);
 	len = strlen(s);
 	if (len == 0 || len >= dstlen)
-		return decision_model_fail(err, errlen, "%s: must be 1 to %zu characters", key, dstlen - 1);
+		return errbuf_fail(err, errlen, "%s: must be 1 to %zu characters", key, dstlen - 1);
 	for (size_t i = 0; i < len; i++)
 		if ((unsigned char)s[i] < 0x20)
-			return decision_model_fail(err, errlen, "%s: control characters are not allowed", key);
+			return errbuf_fail(err, errlen, "%s: control characters are not allowed", key);
 	memcpy(dst, s, len + 1);
 	return 0;
 }
@@ -129,16 +118,16 @@ static int decision_model_numbers(json_object *root, const char *key, size_t n, 
 	size_t len;
 
 	if (!json_object_object_get_ex(root, key, &arr) || !json_object_is_type(arr, json_type_array))
-		return decision_model_fail(err, errlen, "%s: required array of numbers missing", key);
+		return errbuf_fail(err, errlen, "%s: required array of numbers missing", key);
 	len = json_object_array_length(arr);
 	if (len != n)
-		return decision_model_fail(err, errlen, "%s: has %zu entries, features has %zu", key, len, n);
+		return errbuf_fail(err, errlen, "%s: has %zu entries, features has %zu", key, len, n);
 	for (size_t i = 0; i < n; i++) {
 		json_object *v = json_object_array_get_idx(arr, i);
 		if (decision_model_number(v, &out[i]) < 0)
-			return decision_model_fail(err, errlen, "%s[%zu]: not a finite number", key, i);
+			return errbuf_fail(err, errlen, "%s[%zu]: not a finite number", key, i);
 		if (positive && !(out[i] > 0.0))
-			return decision_model_fail(err, errlen, "%s[%zu]: must be greater than 0", key, i);
+			return errbuf_fail(err, errlen, "%s[%zu]: must be greater than 0", key, i);
 	}
 	return 0;
 }
@@ -152,20 +141,20 @@ static int decision_model_bands(json_object *root, struct decision_model *m, cha
 	if (!json_object_object_get_ex(root, "bands", &bands))
 		return 0;
 	if (!json_object_is_type(bands, json_type_object))
-		return decision_model_fail(err, errlen, "bands: must be an object");
+		return errbuf_fail(err, errlen, "bands: must be an object");
 	for (int i = 0; i < 3; i++) {
 		json_object *v;
 		double d;
 		if (!json_object_object_get_ex(bands, keys[i], &v))
 			continue;
 		if (decision_model_number(v, &d) < 0)
-			return decision_model_fail(err, errlen, "bands.%s: not a finite number", keys[i]);
+			return errbuf_fail(err, errlen, "bands.%s: not a finite number", keys[i]);
 		if (d < 0.0 || d > 1.0)
-			return decision_model_fail(err, errlen, "bands.%s: must be between 0 and 1", keys[i]);
+			return errbuf_fail(err, errlen, "bands.%s: must be between 0 and 1", keys[i]);
 		*dst[i] = d;
 	}
 	if (m->band_low > m->band_high)
-		return decision_model_fail(err, errlen, "bands.low: must not exceed bands.high");
+		return errbuf_fail(err, errlen, "bands.low: must not exceed bands.high");
 	return 0;
 }
 
@@ -175,24 +164,24 @@ static int decision_model_logreg(json_object *root, struct decision_model *m, ch
 	size_t n;
 
 	if (!json_object_object_get_ex(root, "features", &feats) || !json_object_is_type(feats, json_type_array))
-		return decision_model_fail(err, errlen, "features: required array of feature names missing");
+		return errbuf_fail(err, errlen, "features: required array of feature names missing");
 	n = json_object_array_length(feats);
 	if (n == 0 || n > DECISION_MODEL_FEATURES_MAX)
-		return decision_model_fail(err, errlen, "features: must name 1 to %d features, has %zu",
+		return errbuf_fail(err, errlen, "features: must name 1 to %d features, has %zu",
 					   DECISION_MODEL_FEATURES_MAX, n);
 	for (size_t i = 0; i < n; i++) {
 		json_object *f = json_object_array_get_idx(feats, i);
 		const char *name;
 		int idx;
 		if (!f || !json_object_is_type(f, json_type_string))
-			return decision_model_fail(err, errlen, "features[%zu]: not a string", i);
+			return errbuf_fail(err, errlen, "features[%zu]: not a string", i);
 		name = json_object_get_string(f);
 		idx = decision_feature_index(name);
 		if (idx < 0)
-			return decision_model_fail(err, errlen, "features[%zu]: unknown feature '%.64s'", i, name);
+			return errbuf_fail(err, errlen, "features[%zu]: unknown feature '%.64s'", i, name);
 		for (size_t k = 0; k < i; k++)
 			if (m->feat[k] == idx)
-				return decision_model_fail(err, errlen, "features[%zu]: '%s' named twice", i, name);
+				return errbuf_fail(err, errlen, "features[%zu]: '%s' named twice", i, name);
 		m->feat[i] = idx;
 	}
 	m->nfeat = (int)n;
@@ -201,9 +190,9 @@ static int decision_model_logreg(json_object *root, struct decision_model *m, ch
 	    decision_model_numbers(root, "scale", n, m->scale, 1, err, errlen) < 0)
 		return -1;
 	if (!json_object_object_get_ex(root, "intercept", &v))
-		return decision_model_fail(err, errlen, "intercept: required number missing");
+		return errbuf_fail(err, errlen, "intercept: required number missing");
 	if (decision_model_number(v, &m->intercept) < 0)
-		return decision_model_fail(err, errlen, "intercept: not a finite number");
+		return errbuf_fail(err, errlen, "intercept: not a finite number");
 	return 0;
 }
 
@@ -218,14 +207,14 @@ int decision_model_parse(const char *json_text, struct decision_model *m, char *
 	int rc = -1;
 
 	if (!json_text)
-		return decision_model_fail(err, errlen, "model: no text");
+		return errbuf_fail(err, errlen, "model: no text");
 	tok = json_tokener_new_ex(SPOT_DECISION_MODEL_JSON_DEPTH);
 	if (!tok)
-		return decision_model_fail(err, errlen, "model: out of memory");
+		return errbuf_fail(err, errlen, "model: out of memory");
 	len = strnlen(json_text, SPOT_DECISION_MODEL_MAX_BYTES + 1);
 	if (len > SPOT_DECISION_MODEL_MAX_BYTES) {
 		json_tokener_free(tok);
-		return decision_model_fail(err, errlen, "model: larger than %d bytes", SPOT_DECISION_MODEL_MAX_BYTES);
+		return errbuf_fail(err, errlen, "model: larger than %d bytes", SPOT_DECISION_MODEL_MAX_BYTES);
 	}
 	root = json_tokener_parse_ex(tok, json_text, (int)len);
 	jerr = json_tokener_get_error(tok);
@@ -240,23 +229,23 @@ int decision_model_parse(const char *json_text, struct decision_model *m, char *
 	json_tokener_free(tok);
 	if (!root || jerr != json_tokener_success) {
 		json_object_put(root);
-		return decision_model_fail(err, errlen, "model: not valid JSON (%s)",
+		return errbuf_fail(err, errlen, "model: not valid JSON (%s)",
 					   jerr == json_tokener_continue ? "unexpected end of text"
 					   : jerr == json_tokener_error_parse_unexpected ? "unexpected text"
 										 : json_tokener_error_desc(jerr));
 	}
 	if (!json_object_is_type(root, json_type_object)) {
-		decision_model_fail(err, errlen, "model: must be a JSON object");
+		errbuf_fail(err, errlen, "model: must be a JSON object");
 		goto out;
 	}
 	memset(&tmp, 0, sizeof(tmp));
 	decision_model_rules_v1(&tmp);
 	if (!json_object_object_get_ex(root, "schema", &v) || !json_object_is_type(v, json_type_string)) {
-		decision_model_fail(err, errlen, "schema: required, must be \"%s\"", DECISION_MODEL_SCHEMA);
+		errbuf_fail(err, errlen, "schema: required, must be \"%s\"", DECISION_MODEL_SCHEMA);
 		goto out;
 	}
 	if (strcmp(json_object_get_string(v), DECISION_MODEL_SCHEMA) != 0) {
-		decision_model_fail(err, errlen, "schema: '%.64s' is not supported, must be \"%s\"",
+		errbuf_fail(err, errlen, "schema: '%.64s' is not supported, must be \"%s\"",
 				    json_object_get_string(v), DECISION_MODEL_SCHEMA);
 		goto out;
 	}
@@ -264,7 +253,7 @@ int decision_model_parse(const char *json_text, struct decision_model *m, char *
 	    decision_model_string(root, "version", tmp.version, sizeof(tmp.version), err, errlen) < 0)
 		goto out;
 	if (!json_object_object_get_ex(root, "engine", &v) || !json_object_is_type(v, json_type_string)) {
-		decision_model_fail(err, errlen, "engine: required, \"logreg\" or \"rules\"");
+		errbuf_fail(err, errlen, "engine: required, \"logreg\" or \"rules\"");
 		goto out;
 	}
 	engine = json_object_get_string(v);
@@ -275,13 +264,13 @@ int decision_model_parse(const char *json_text, struct decision_model *m, char *
 	} else if (strcmp(engine, "rules") == 0) {
 		tmp.engine = DE_RULES;
 	} else {
-		decision_model_fail(err, errlen, "engine: '%.32s' is unknown, must be \"logreg\" or \"rules\"", engine);
+		errbuf_fail(err, errlen, "engine: '%.32s' is unknown, must be \"logreg\" or \"rules\"", engine);
 		goto out;
 	}
 	if (decision_model_bands(root, &tmp, err, errlen) < 0)
 		goto out;
 	if (json_object_object_get_ex(root, "metrics", &v) && !json_object_is_type(v, json_type_object)) {
-		decision_model_fail(err, errlen, "metrics: must be an object");
+		errbuf_fail(err, errlen, "metrics: must be an object");
 		goto out;
 	}
 	*m = tmp;

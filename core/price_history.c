@@ -3,6 +3,7 @@
  * on-demand price lists (contract and formats in price_history.h).
  */
 #include "core/price_history.h"
+#include "common/errbuf.h"
 
 #include <ctype.h>
 #include <json-c/json.h>
@@ -14,18 +15,6 @@
 
 #include "common/strbuf.h"
 #include "common/timeutil.h"
-
-static int price_history_fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int price_history_fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
 
 void price_history_init(struct price_history *h)
 {
@@ -123,22 +112,22 @@ static int price_history_record(struct price_history *h, const char *where, cons
 		return 0;
 	}
 	if (time_parse_rfc3339(ts, &t) < 0)
-		return price_history_fail(err, errlen, "%s: timestamp: '%.40s' is not an RFC 3339 time", where, ts);
+		return errbuf_fail(err, errlen, "%s: timestamp: '%.40s' is not an RFC 3339 time", where, ts);
 	if (!*az || strlen(az) >= sizeof(s->az))
-		return price_history_fail(err, errlen, "%s: availability_zone: empty or too long", where);
+		return errbuf_fail(err, errlen, "%s: availability_zone: empty or too long", where);
 	if (!*type || strlen(type) >= sizeof(s->instance_type))
-		return price_history_fail(err, errlen, "%s: instance_type: empty or too long", where);
+		return errbuf_fail(err, errlen, "%s: instance_type: empty or too long", where);
 	price = strtod(price_s, &end);
 	if (end == price_s || *end != '\0' || !isfinite(price) || price < 0)
-		return price_history_fail(err, errlen, "%s: spot_price: '%.40s' is not a price", where, price_s);
+		return errbuf_fail(err, errlen, "%s: spot_price: '%.40s' is not a price", where, price_s);
 	if (h->records >= PRICE_HISTORY_MAX_RECORDS)
-		return price_history_fail(err, errlen, "%s: more than %d records", where, PRICE_HISTORY_MAX_RECORDS);
+		return errbuf_fail(err, errlen, "%s: more than %d records", where, PRICE_HISTORY_MAX_RECORDS);
 	s = price_history_find(h, az, type);
 	if (!s)
-		return price_history_fail(err, errlen, "%s: too many series (at most %d) or out of memory", where,
+		return errbuf_fail(err, errlen, "%s: too many series (at most %d) or out of memory", where,
 					  PRICE_HISTORY_MAX_SERIES);
 	if (price_history_push(s, t, price) < 0)
-		return price_history_fail(err, errlen, "%s: out of memory", where);
+		return errbuf_fail(err, errlen, "%s: out of memory", where);
 	h->records++;
 	return 0;
 }
@@ -168,21 +157,21 @@ static int price_history_json(struct price_history *h, const char *text, size_t 
 	int rc = -1;
 
 	if (!tok)
-		return price_history_fail(err, errlen, "json: out of memory");
+		return errbuf_fail(err, errlen, "json: out of memory");
 	if (len > 0x7fffffff) {
 		json_tokener_free(tok);
-		return price_history_fail(err, errlen, "json: text too large");
+		return errbuf_fail(err, errlen, "json: text too large");
 	}
 	root = json_tokener_parse_ex(tok, text, (int)len);
 	jerr = json_tokener_get_error(tok);
 	json_tokener_free(tok);
 	if (!root || jerr != json_tokener_success) {
 		json_object_put(root);
-		return price_history_fail(err, errlen, "json: not valid JSON (%s)",
+		return errbuf_fail(err, errlen, "json: not valid JSON (%s)",
 					  jerr == json_tokener_continue ? "unexpected end" : json_tokener_error_desc(jerr));
 	}
 	if (!json_object_object_get_ex(root, "SpotPriceHistory", &arr) || !json_object_is_type(arr, json_type_array)) {
-		price_history_fail(err, errlen, "SpotPriceHistory: required array missing");
+		errbuf_fail(err, errlen, "SpotPriceHistory: required array missing");
 		goto out;
 	}
 	for (size_t i = 0; i < json_object_array_length(arr); i++) {
@@ -192,13 +181,13 @@ static int price_history_json(struct price_history *h, const char *text, size_t 
 
 		snprintf(where, sizeof(where), "SpotPriceHistory[%zu]", i);
 		if (!rec || !json_object_is_type(rec, json_type_object)) {
-			price_history_fail(err, errlen, "%s: not an object", where);
+			errbuf_fail(err, errlen, "%s: not an object", where);
 			goto out;
 		}
 		for (int k = 0; k < 5; k++) {
 			v[k] = price_history_json_str(rec, keys[k], num, sizeof(num));
 			if (!v[k]) {
-				price_history_fail(err, errlen, "%s: %s: required string missing", where, keys[k]);
+				errbuf_fail(err, errlen, "%s: %s: required string missing", where, keys[k]);
 				goto out;
 			}
 		}
@@ -250,7 +239,7 @@ static int price_history_lines(const char *text, size_t len, void *ctx, price_hi
 		if (n + 1 > bufcap) {
 			void *p = realloc(buf, n + 1);
 			if (!p) {
-				rc = price_history_fail(err, errlen, "line %zu: out of memory", lineno);
+				rc = errbuf_fail(err, errlen, "line %zu: out of memory", lineno);
 				break;
 			}
 			buf = p;
@@ -264,7 +253,7 @@ static int price_history_lines(const char *text, size_t len, void *ctx, price_hi
 		if (n == 0 || buf[0] == '#')
 			continue;
 		if (memchr(buf, '\0', n))
-			rc = price_history_fail(err, errlen, "line %zu: NUL byte", lineno);
+			rc = errbuf_fail(err, errlen, "line %zu: NUL byte", lineno);
 		else
 			rc = fn(ctx, lineno, buf, err, errlen);
 	}
@@ -286,7 +275,7 @@ static int price_history_csv_line(void *vctx, size_t lineno, char *line, char *e
 
 	if (!ctx->header_seen) {
 		if (strcmp(line, "timestamp,availability_zone,instance_type,product_description,spot_price") != 0)
-			return price_history_fail(err, errlen,
+			return errbuf_fail(err, errlen,
 						  "line %zu: header: want "
 						  "timestamp,availability_zone,instance_type,product_description,spot_price",
 						  lineno);
@@ -296,7 +285,7 @@ static int price_history_csv_line(void *vctx, size_t lineno, char *line, char *e
 	snprintf(where, sizeof(where), "line %zu", lineno);
 	n = price_history_split(line, f, 5);
 	if (n != 5)
-		return price_history_fail(err, errlen, "%s: has %s5 fields", where, n < 5 ? "fewer than " : "more than ");
+		return errbuf_fail(err, errlen, "%s: has %s5 fields", where, n < 5 ? "fewer than " : "more than ");
 	return price_history_record(ctx->h, where, f[0], f[1], f[2], f[3], f[4], ctx->product, err, errlen);
 }
 
@@ -307,11 +296,11 @@ static int price_history_merge(struct price_history *dst, struct price_history *
 		struct price_history_series *s = &src->series[i];
 		struct price_history_series *d = price_history_find(dst, s->az, s->instance_type);
 		if (!d)
-			return price_history_fail(err, errlen, "too many series (at most %d) or out of memory",
+			return errbuf_fail(err, errlen, "too many series (at most %d) or out of memory",
 						  PRICE_HISTORY_MAX_SERIES);
 		for (size_t k = 0; k < s->npts; k++)
 			if (price_history_push(d, s->pts[k].t_ms, s->pts[k].price) < 0)
-				return price_history_fail(err, errlen, "out of memory");
+				return errbuf_fail(err, errlen, "out of memory");
 	}
 	dst->records += src->records;
 	dst->skipped_product += src->skipped_product;
@@ -336,7 +325,7 @@ int price_history_add_text(struct price_history *h, const char *text, size_t len
 		struct price_history_csv_ctx ctx = { &tmp, product, 0 };
 		rc = price_history_lines(text, len, &ctx, price_history_csv_line, err, errlen);
 		if (rc == 0 && !ctx.header_seen)
-			rc = price_history_fail(err, errlen, "csv: empty, no header");
+			rc = errbuf_fail(err, errlen, "csv: empty, no header");
 	}
 	if (rc == 0) {
 		size_t nseries = h->nseries;
@@ -442,7 +431,7 @@ static int price_history_od_line(void *vctx, size_t lineno, char *line, char *er
 		else if (strcmp(line, "instance_type,region,vcpu,memory_gib,arch,ondemand_price") == 0)
 			ctx->kind = 2;
 		else
-			return price_history_fail(err, errlen,
+			return errbuf_fail(err, errlen,
 						  "line %zu: header: want region,instance_type,price (or the instance "
 						  "catalog's header)",
 						  lineno);
@@ -450,30 +439,30 @@ static int price_history_od_line(void *vctx, size_t lineno, char *line, char *er
 	}
 	n = price_history_split(line, f, ctx->kind == 1 ? 3 : 6);
 	if (n != (ctx->kind == 1 ? 3 : 6))
-		return price_history_fail(err, errlen, "line %zu: has %d fields, want %d", lineno, n,
+		return errbuf_fail(err, errlen, "line %zu: has %d fields, want %d", lineno, n,
 					  ctx->kind == 1 ? 3 : 6);
 	region = ctx->kind == 1 ? f[0] : f[1];
 	type = ctx->kind == 1 ? f[1] : f[0];
 	price_s = ctx->kind == 1 ? f[2] : f[5];
 	price = strtod(price_s, &end);
 	if (end == price_s || *end != '\0' || !isfinite(price) || price <= 0)
-		return price_history_fail(err, errlen, "line %zu: price: '%.40s' is not a positive price", lineno, price_s);
+		return errbuf_fail(err, errlen, "line %zu: price: '%.40s' is not a positive price", lineno, price_s);
 	if (ctx->l->n == ctx->l->cap) {
 		size_t cap = ctx->l->cap ? ctx->l->cap * 2 : 64;
 		void *p;
 		if (cap > PRICE_HISTORY_MAX_SERIES * 16)
-			return price_history_fail(err, errlen, "line %zu: too many rows", lineno);
+			return errbuf_fail(err, errlen, "line %zu: too many rows", lineno);
 		p = realloc(ctx->l->rows, cap * sizeof(*ctx->l->rows));
 		if (!p)
-			return price_history_fail(err, errlen, "line %zu: out of memory", lineno);
+			return errbuf_fail(err, errlen, "line %zu: out of memory", lineno);
 		ctx->l->rows = p;
 		ctx->l->cap = cap;
 	}
 	row = &ctx->l->rows[ctx->l->n];
 	if (price_history_copy(row->region, sizeof(row->region), region, strlen(region)) < 0)
-		return price_history_fail(err, errlen, "line %zu: region: empty or too long", lineno);
+		return errbuf_fail(err, errlen, "line %zu: region: empty or too long", lineno);
 	if (price_history_copy(row->instance_type, sizeof(row->instance_type), type, strlen(type)) < 0)
-		return price_history_fail(err, errlen, "line %zu: instance_type: empty or too long", lineno);
+		return errbuf_fail(err, errlen, "line %zu: instance_type: empty or too long", lineno);
 	row->price = price;
 	ctx->l->n++;
 	return 0;
@@ -486,7 +475,7 @@ int price_history_ondemand_parse(struct price_history_ondemand_list *l, const ch
 	size_t n0 = l->n;
 	int rc = price_history_lines(text, len, &ctx, price_history_od_line, err, errlen);
 	if (rc == 0 && ctx.kind == 0)
-		rc = price_history_fail(err, errlen, "csv: empty, no header");
+		rc = errbuf_fail(err, errlen, "csv: empty, no header");
 	if (rc < 0)
 		l->n = n0;
 	return rc;
@@ -517,13 +506,13 @@ static int price_history_load(const char *path, char *err, size_t errlen,
 
 	if (strbuf_read_file(&sb, path, PRICE_HISTORY_MAX_FILE) < 0) {
 		strbuf_release(&sb);
-		return price_history_fail(err, errlen, "%s: cannot read (missing, unreadable or over %u bytes)", path,
+		return errbuf_fail(err, errlen, "%s: cannot read (missing, unreadable or over %u bytes)", path,
 					  PRICE_HISTORY_MAX_FILE);
 	}
 	rc = parse(obj, sb.buf, sb.len, product, inner, sizeof(inner));
 	strbuf_release(&sb);
 	if (rc < 0)
-		return price_history_fail(err, errlen, "%s: %s", path, inner);
+		return errbuf_fail(err, errlen, "%s: %s", path, inner);
 	return 0;
 }
 
