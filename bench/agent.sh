@@ -17,6 +17,7 @@
 #       Elastic IP on the new instance, its agent heartbeating as primary); target < 60 s plus
 #       the simulated image and boot times (SPOT_SIM_IMAGE_DELAY + SPOT_SIM_BOOT_DELAY, divided
 #       by the clock scale).
+#    Each notice is raised after a random 0-2 s pause, at any phase of the agent's 2 s poll.
 #
 #   bash bench/agent.sh [--minutes N] [--runs N] [--no-steady] [--no-failover] [--dir DIR]
 #                       [--out FILE] [--no-results] [--keep]
@@ -231,6 +232,14 @@ UD
     done
     return 1
   }
+  # A random 0-2 s pause, so the notice lands at any phase of the agent's 2 s interruption poll.
+  jitter() { sleep "$(awk -v r="$RANDOM" 'BEGIN { printf "%.3f", (r % 2000) / 1000 }')"; }
+  # When the dying agent saw the notice (its log line's time), in ms; 0 when not found.
+  detected_ms() {
+    local t
+    t=$(grep -m 1 'agent_tick_interruption: spot interruption notice' "$FO_DIR/agents/$1.log" 2>/dev/null | cut -d' ' -f1)
+    [ -n "$t" ] && iso_ms "$t" || echo 0
+  }
   running() { [ "$(ec2 describe-instances --instance-ids "$1" --query 'Reservations[0].Instances[0].State.Name' --output text 2>/dev/null)" = running ]; }
   # primary LOGICAL: a registered primary with an Elastic IP; sets PRIMARY, ALLOC, AGENT.
   # primary LOGICAL: sets PRIMARY_ERR when it fails.
@@ -260,6 +269,7 @@ UD
     wait_for 90 eval '[ "$(dbq "SELECT status FROM replica_instances WHERE id='"'$rid'"'")" = ready ]' \
       || { FAIL_LINES+=("replica run $i: replica $rid never ready ($(dbq "SELECT status FROM replica_instances WHERE id='$rid'"))"); continue; }
     replica=$(dbq "SELECT instance_id FROM replica_instances WHERE id='$rid'")
+    jitter
     curl -sf --max-time 10 -X POST "$SIM_URL/_sim/instances/$PRIMARY/interrupt" -d '{"action":"terminate","lead_seconds":120}' >/dev/null
     if ! eip_moved "$ALLOC" "$PRIMARY" 30 || [ "$EIP_TO" != "$replica" ] \
       || ! wait_for 10 eval '[ "$(dbq "SELECT status FROM replica_instances WHERE id='"'$rid'"'")" = promoted ]'; then
@@ -271,7 +281,8 @@ UD
     tp=$(dbq "SELECT ROUND(UNIX_TIMESTAMP(promoted_at) * 1000) FROM replica_instances WHERE id='$rid'")
     done_ms=$((te > tp ? te : tp))
     REP_MS+=($((done_ms - tn)))
-    RUN_LINES+=("replica $i: notice $PRIMARY -> promoted +$((tp - tn)) ms, Elastic IP on $replica +$((te - tn)) ms")
+    td=$(detected_ms "$PRIMARY")
+    RUN_LINES+=("replica $i: notice $PRIMARY -> seen by its agent +$((td - tn)) ms, promoted +$((tp - tn)) ms, Elastic IP on $replica +$((te - tn)) ms")
     say "bench: failover with a replica, run $i: $((done_ms - tn)) ms"
     ec2 terminate-instances --instance-ids "$replica" "$PRIMARY" >/dev/null 2>&1 || true
   done
@@ -280,6 +291,7 @@ UD
     logical=bench-em-$i-$(openssl rand -hex 2)
     primary "$logical" || { FAIL_LINES+=("emergency run $i: $PRIMARY_ERR"); continue; }
     old=$PRIMARY
+    jitter
     curl -sf --max-time 10 -X POST "$SIM_URL/_sim/instances/$old/interrupt" -d '{"action":"terminate","lead_seconds":1800}' >/dev/null
     eip_moved "$ALLOC" "$old" 180 || { FAIL_LINES+=("emergency run $i: the Elastic IP did not move in 180 s"); continue; }
     te=$EIP_MS
@@ -295,7 +307,8 @@ UD
     EMG_SWITCH_MS+=($((ts - tn)))
     EMG_EIP_MS+=($((te - tn)))
     EMG_HB_MS+=($((thb - tn)))
-    RUN_LINES+=("emergency $i: notice $old -> Elastic IP on $new +$((te - tn)) ms, switch reported +$((ts - tn)) ms, new primary heartbeating (seen) +$((thb - tn)) ms")
+    td=$(detected_ms "$old")
+    RUN_LINES+=("emergency $i: notice $old -> seen by its agent +$((td - tn)) ms, Elastic IP on $new +$((te - tn)) ms, switch reported +$((ts - tn)) ms, new primary heartbeating (seen) +$((thb - tn)) ms")
     say "bench: failover without a replica, run $i: switch +$((ts - tn)) ms"
     ec2 terminate-instances --instance-ids "$new" "$old" >/dev/null 2>&1 || true
   done
@@ -315,7 +328,7 @@ section=$BDIR/section.md
   echo "<!-- spot-agent benchmark (bench/agent.sh; replaced by each run) -->"
   echo "## spot-agent: memory, CPU and failover times (issue 5)"
   echo
-  echo "\`bash bench/agent.sh $ARGS\` on $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores shared with the other work on this machine; build $(basename "$BUILD") (agent $(sed -n 's/^#define AGENT_VERSION "\(.*\)"/\1/p' "$SRC/agent/agent_config.h"), commit $(git -C "$SRC" rev-parse --short HEAD 2>/dev/null || echo -)); a private stack (\`./spot up --dir DIR --no-demo\`)."
+  echo "\`bash bench/agent.sh${ARGS:+ $ARGS}\` on $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores shared with the other work on this machine; build $(basename "$BUILD") (agent $(sed -n 's/^#define AGENT_VERSION "\(.*\)"/\1/p' "$SRC/agent/agent_config.h"), commit $(git -C "$SRC" rev-parse --short HEAD 2>/dev/null || echo -)); a private stack (\`./spot up --dir DIR --no-demo\`)."
   echo
   if [ "$STEADY" = 1 ]; then
     echo "### Steady state: one agent at the production intervals against spot-sim at real time"
@@ -339,7 +352,7 @@ section=$BDIR/section.md
     echo "| no replica: Elastic IP on the new instance (50 ms poll) | ${#EMG_EIP_MS[@]} | $(stats "${EMG_EIP_MS[@]}") | | |"
     echo "| no replica: new primary's agent heartbeating (seen by a 0.1 s poll) | ${#EMG_HB_MS[@]} | $(stats "${EMG_HB_MS[@]}") | | |"
     echo
-    echo "The notice time is the simulator's notice_shown_time (when IMDS starts showing spot/instance-action); the agents poll it every 2 s (the default), heartbeat and poll commands every 2 s (user data). Simulated delays: image ${image_delay} s and boot ${boot_delay} s, i.e. $(awk -v m="$sim_allowance_ms" 'BEGIN {printf "%.1f", m / 1000}') s at scale $SCALE."
+    echo "The notice time is the simulator's notice_shown_time (when IMDS starts showing spot/instance-action); each notice is raised after a random 0-2 s pause, so it lands at any phase of the agents' 2 s interruption poll (the default; the detection delay is in the per-run lines). Heartbeat and command poll every 2 s (user data). Simulated delays: image ${image_delay} s and boot ${boot_delay} s, i.e. $(awk -v m="$sim_allowance_ms" 'BEGIN {printf "%.1f", m / 1000}') s at scale $SCALE."
     if [ ${#FAIL_LINES[@]} -gt 0 ]; then
       echo
       echo "Runs that failed:"
