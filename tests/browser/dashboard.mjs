@@ -98,7 +98,8 @@ try {
     page.locator(`a[href="/agents/${env('AGENT_ID')}"]`).first().click()]);
   const pool = (await page.locator('#agent-pool').textContent()).trim();
   check('js: agent pool', pool === env('EXPECT_POOL'), pool);
-  const points = await page.locator('svg.chart polyline').getAttribute('points');
+  // The current pool's series is drawn first; alternatives with prices add their own lines.
+  const points = await page.locator('svg.chart polyline').first().getAttribute('points');
   const n = points ? points.trim().split(/\s+/).length : 0;
   check('js: chart points', String(n) === env('EXPECT_POINTS'), n);
   check('js: chart title', (await page.locator('svg.chart title').textContent()).startsWith('Spot price of '));
