@@ -12,5 +12,7 @@ for _ in $(seq 1 50); do
 done
 [ -n "$port" ] || { echo "no free port" >&2; exit 1; }
 # Rates high enough for the concurrency tests; test_nginx lowers them for its own check.
-SPOT_NGINX_AGENT_RATE=2000 SPOT_NGINX_AGENT_BURST=4000 \
+# spot-decide runs its pass at start and then daily: tests drive it with --once --now, and a
+# background pass every 5 min could queue a switch for an auto-switch agent another test made.
+SPOT_NGINX_AGENT_RATE=2000 SPOT_NGINX_AGENT_BURST=4000 SPOT_DECIDE_INTERVAL=86400 \
   "$SRC/spot" up --dir "$DIR" --port "$port" --workers 4 --no-demo
