@@ -102,7 +102,7 @@ try {
   const points = await page.locator('svg.chart polyline').first().getAttribute('points');
   const n = points ? points.trim().split(/\s+/).length : 0;
   check('js: chart points', String(n) === env('EXPECT_POINTS'), n);
-  check('js: chart title', (await page.locator('svg.chart title').textContent()).startsWith('Spot price of '));
+  check('js: chart title', (await page.locator('svg.chart > title').textContent()).startsWith('Spot price of '));
   await page.screenshot({ path: path.join(out, 'agent.png'), fullPage: true });
 
   // Toggle auto-switch, then ask for manual replica too: refused, naming the toggle.

@@ -27,6 +27,12 @@ sql "INSERT INTO savings_snapshots (id, client_id, snapshot_date, ondemand_cost,
 sql "INSERT IGNORE INTO pricing_consolidated (id, pool_id, bucket_start, price)
      SELECT UUID(), '$POOL', FROM_UNIXTIME((FLOOR(UNIX_TIMESTAMP() / 3600) - seq) * 3600), 0.0300 + (seq % 5) * 0.0010
      FROM seq_1_to_48"
+# An alternative zone priced too, so the chart draws more than the agent's own line.
+sql "INSERT INTO spot_pools (id, instance_type, region, az) VALUES ('r5.large.us-east-1a', 'r5.large', 'us-east-1', 'us-east-1a')
+       ON DUPLICATE KEY UPDATE id = id;
+     INSERT IGNORE INTO pricing_consolidated (id, pool_id, bucket_start, price)
+     SELECT UUID(), 'r5.large.us-east-1a', FROM_UNIXTIME((FLOOR(UNIX_TIMESTAMP() / 3600) - seq) * 3600), 0.0400
+     FROM seq_1_to_6"
 sql "UPDATE agents SET notice_status = 'rebalance', notice_deadline = UTC_TIMESTAMP(3) + INTERVAL 10 MINUTE WHERE id = '$AGENT_ID'"
 # A ready replica to promote from the replicas page.
 RI=$(rand_instance_id) RID=$(cat /proc/sys/kernel/random/uuid)
