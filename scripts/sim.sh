@@ -13,7 +13,7 @@
 
 stack_sim_up() {
   [ -x "$BUILD_DIR/spot-sim" ] || { say "warning: $BUILD_DIR/spot-sim is missing; the simulator is not started"; return 0; }
-  local conf=$DIR/sim.env port key secret region agent_cmd old_cmd seed
+  local conf=$DIR/sim.env port key secret region agent_cmd old_cmd seed scale
   port=$(env_get "$conf" SPOT_SIM_PORT)
   old_cmd=$(env_get "$conf" SPOT_SIM_AGENT_CMD)
   agent_cmd=$old_cmd
@@ -28,6 +28,7 @@ stack_sim_up() {
   # A seed of its own per DIR (kept across ups): instance ids then differ from other simulators' (seed 1).
   seed=$(env_get "$conf" SPOT_SIM_SEED)
   [ -n "$seed" ] || seed=$(( (RANDOM << 15 | RANDOM) + 2 ))
+  scale=${SPOT_SIM_SCALE:-$(env_get "$conf" SPOT_SIM_SCALE)}
   if [ -z "$port" ] || { ! pid_alive "$DIR/run/sim.pid" spot-sim && port_in_use "$port"; }; then port=$(free_port); fi
   [ -n "$key" ] || key=AKIA$(openssl rand -hex 8 | tr 'a-f' 'A-F')
   [ -n "$secret" ] || secret=$(rand_hex 20)
@@ -44,6 +45,8 @@ stack_sim_up() {
       echo "SPOT_SIM_SECRET_ACCESS_KEY='$secret'"
       echo "SPOT_SIM_AGENT_DIR='$DIR/run/sim-agents'"
       echo "SPOT_SIM_SEED='$seed'"
+      # A faster simulated clock (images, boots, notices), e.g. SPOT_SIM_SCALE=10 ./spot up; kept by later ups.
+      [ -z "$scale" ] || echo "SPOT_SIM_SCALE='$scale'"
       [ -z "$agent_cmd" ] || echo "SPOT_SIM_AGENT_CMD='$agent_cmd'"
     } > "$conf.tmp" && mv -f "$conf.tmp" "$conf"
   )

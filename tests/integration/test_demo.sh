@@ -21,7 +21,9 @@ unset "${shared[@]}"
 trap '"$SRC/spot" down --dir "$D" >/dev/null 2>&1 || true; rm -rf "$IT_TMP"' EXIT
 
 DECIDE_S=15
-out=$(SPOT_DECIDE_INTERVAL=$DECIDE_S "$SRC/spot" up --dir "$D" --port "$port" --workers 2 2>&1) ||
+# spot-sim's clock runs 10x (an image in 6 s, a boot in 2 s instead of 60 s and 20 s), so the switches end
+# within the test's time; the agents and spot-decide run in real time.
+out=$(SPOT_DECIDE_INTERVAL=$DECIDE_S SPOT_SIM_SCALE=10 "$SRC/spot" up --dir "$D" --port "$port" --workers 2 2>&1) ||
   fail "up failed: $(tail -n 20 <<<"$out")"
 grep -q "auto-switch is on for the new demo agents" <<<"$out" || fail "up did not turn auto-switch on: $(grep '^spot:' <<<"$out" | tail -n 5)"
 val() { sed -n "s/^$1='\(.*\)'\$/\1/p" "$D/spot.env" | tail -n 1; }
@@ -51,7 +53,7 @@ t_cmd=$(dsql "SELECT UNIX_TIMESTAMP(MAX(c.created_at)) FROM commands c JOIN agen
 [ "$(dsql "SELECT COUNT(*) FROM commands c JOIN agents a ON a.id = c.agent_id WHERE a.client_id='$cid' AND c.type='switch' AND a.logical_agent_id IN ('demo-4','demo-5')")" = 2 ] ||
   fail "not exactly one switch command per on-demand agent"
 moved() { [ "$(dsql "SELECT COUNT(*) FROM agents WHERE client_id='$cid' AND logical_agent_id IN ('demo-4','demo-5') AND current_mode='spot'")" = 2 ]; }
-poll 150 moved || fail "the on-demand agents did not reach spot: $(dsql "SELECT a.logical_agent_id, c.status, c.error FROM commands c JOIN agents a ON a.id=c.agent_id WHERE a.client_id='$cid' AND c.type='switch'" | tr '\n' '|'); agent logs: $(tail -q -n 3 "$D"/run/sim-agents/*.log 2>/dev/null | tr '\n' '|')"
+poll 240 moved || fail "the on-demand agents did not reach spot: $(dsql "SELECT a.logical_agent_id, c.status, c.error FROM commands c JOIN agents a ON a.id=c.agent_id WHERE a.client_id='$cid' AND c.type='switch'" | tr '\n' '|'); agent logs: $(tail -q -n 3 "$D"/run/sim-agents/*.log 2>/dev/null | tr '\n' '|')"
 [ "$(dsql "SELECT COUNT(*) FROM switches s JOIN agents a ON a.id = s.agent_id WHERE a.client_id='$cid' AND s.status='completed' AND s.old_mode='ondemand' AND s.new_mode='spot'")" = 2 ] ||
   fail "no completed on-demand -> spot switches rows: $(dsql "SELECT status, old_mode, new_mode FROM switches s WHERE client_id='$cid'" | tr '\n' '|')"
 [ "$(dsql "SELECT COUNT(*) FROM ml_decisions d JOIN agents a ON a.id=d.agent_id WHERE a.client_id='$cid' AND d.executed AND (d.reason IS NULL OR d.reason = '' OR d.inputs IS NULL)")" = 0 ] ||
