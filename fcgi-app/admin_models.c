@@ -241,7 +241,11 @@ static void admin_models_answer(struct app *app, struct request *req, struct res
 	}
 }
 
-void admin_models_validate(struct app *app, struct request *req, struct response *res)
+/* An action on the model {id} of the path: validate or activate. */
+static void admin_models_act(struct app *app, struct request *req, struct response *res,
+			     enum core_result (*act)(struct db *, struct arena *, const char *, const struct actor *,
+						     struct models_outcome *),
+			     const char *what)
 {
 	struct models_outcome out;
 	struct actor who;
@@ -250,21 +254,17 @@ void admin_models_validate(struct app *app, struct request *req, struct response
 		return;
 	}
 	app_actor(req, &who);
-	admin_models_answer(app, req, res, models_validate(&app->db, req->arena, req->params[0], &who, &out), &out,
-			    "admin_models_validate");
+	admin_models_answer(app, req, res, act(&app->db, req->arena, req->params[0], &who, &out), &out, what);
+}
+
+void admin_models_validate(struct app *app, struct request *req, struct response *res)
+{
+	admin_models_act(app, req, res, models_validate, "admin_models_validate");
 }
 
 void admin_models_activate(struct app *app, struct request *req, struct response *res)
 {
-	struct models_outcome out;
-	struct actor who;
-	if (!uuid_valid(req->params[0])) {
-		response_error(res, 404, "not_found", "no such model", NULL);
-		return;
-	}
-	app_actor(req, &who);
-	admin_models_answer(app, req, res, models_activate(&app->db, req->arena, req->params[0], &who, &out), &out,
-			    "admin_models_activate");
+	admin_models_act(app, req, res, models_activate, "admin_models_activate");
 }
 
 void admin_models_rollback(struct app *app, struct request *req, struct response *res)
