@@ -25,6 +25,7 @@ DECIDE_S=15
 # within the test's time; the agents and spot-decide run in real time.
 out=$(SPOT_DECIDE_INTERVAL=$DECIDE_S SPOT_SIM_SCALE=10 "$SRC/spot" up --dir "$D" --port "$port" --workers 2 2>&1) ||
   fail "up failed: $(tail -n 20 <<<"$out")"
+grep -qx "SPOT_SIM_SCALE='10'" "$D/sim.env" || fail "up did not pass SPOT_SIM_SCALE to spot-sim: $(cat "$D/sim.env")"
 grep -q "auto-switch is on for the new demo agents" <<<"$out" || fail "up did not turn auto-switch on: $(grep '^spot:' <<<"$out" | tail -n 5)"
 val() { sed -n "s/^$1='\(.*\)'\$/\1/p" "$D/spot.env" | tail -n 1; }
 cid=$(val SPOT_DEMO_CLIENT_ID) ctok=$(val SPOT_DEMO_CLIENT_TOKEN)
