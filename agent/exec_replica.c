@@ -128,8 +128,8 @@ void exec_replica_self_report(struct agent *a)
 		return;
 	}
 	for (size_t i = 0; i < self.v[0].ntags; i++)
-		if (!strcmp(self.v[0].tags[i].key, EXEC_TAG_REPLICA))
-			snprintf(rid, sizeof(rid), "%s", self.v[0].tags[i].value);
+		if (!strcmp(self.v[0].tags[i].key, EXEC_TAG_REPLICA) && strlen(self.v[0].tags[i].value) < sizeof(rid))
+			memcpy(rid, self.v[0].tags[i].value, strlen(self.v[0].tags[i].value) + 1);
 	ec2_instances_free(&self);
 	if (!uuid_valid(rid)) {
 		log_info("exec_replica_self_report: no %s tag on this instance; nothing to report", EXEC_TAG_REPLICA);

@@ -61,16 +61,22 @@ struct heartbeat {
 enum core_result agents_heartbeat(struct db *db, struct arena *a, const struct heartbeat *hb, const struct actor *who,
 				  struct heartbeat_state *state);
 
+struct shmcache;
 /*
  * The same heartbeat with the token check folded into the read of its answer:
  * two statements (that read, then the write by primary key), plus the agent
  * row at most every AGENT_LIVENESS_WRITE_S. hb->client_id is filled from the
  * token.
+ * With MEMO (may be NULL), answers are remembered per (token, agent,
+ * instance), and while one holds the heartbeat is a single UPDATE that
+ * matches only if the instance's role and hb_gen (migration 0017) are those
+ * the answer was read with; anything else takes the full path.
  * CORE_OK; CORE_FORBIDDEN for a bad token (401); CORE_NOT_FOUND with
  * *missing = "agent" or "instance_id"; CORE_ERR.
  */
-enum core_result agents_heartbeat_token(struct db *db, struct arena *a, const char *token, struct heartbeat *hb,
-					const char *trace_id, struct heartbeat_state *state, const char **missing);
+enum core_result agents_heartbeat_token(struct db *db, struct shmcache *memo, struct arena *a, const char *token,
+					struct heartbeat *hb, const char *trace_id, struct heartbeat_state *state,
+					const char **missing);
 
 /* The config object of DESIGN.md section 5 for an agent (a new json object). NULL on a database error. */
 struct json_object *agents_config_json(struct db *db, struct arena *a, const struct agent_row *agent);

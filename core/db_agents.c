@@ -22,6 +22,8 @@
  */
 #define DB_AGENTS_STR_(x) #x
 #define DB_AGENTS_STR(x) DB_AGENTS_STR_(x)
+/* Later than any memo may last (DB_HEARTBEAT_MEMO_MAX_S): "never" inside LEAST(). */
+#define DB_AGENTS_FAR "UTC_TIMESTAMP(3) + INTERVAL 1 DAY"
 #define DB_AGENTS_HANDABLE                                                                  \
 	"(c.status = 'pending' OR (c.status = 'acked' AND c.acked_at < UTC_TIMESTAMP(3) - INTERVAL " \
 	DB_AGENTS_STR(COMMAND_LEASE_S) " SECOND))"
@@ -74,18 +76,35 @@ static const char *const db_agents_sql[] = {
 	"a.last_heartbeat_at IS NULL OR a.last_heartbeat_at < UTC_TIMESTAMP(3) - INTERVAL ? SECOND, "
 	"(SELECT COUNT(*) FROM commands c WHERE c.agent_id = a.id AND " DB_AGENTS_HANDABLE " "
 	"AND c.expires_at > UTC_TIMESTAMP(3) AND (c.instance_id = i.id OR (c.instance_id IS NULL AND i.role = 'primary'))), "
-	"t.id, t.last_used_at IS NULL OR t.last_used_at < UTC_TIMESTAMP(3) - INTERVAL ? SECOND "
+	"t.id, t.last_used_at IS NULL OR t.last_used_at < UTC_TIMESTAMP(3) - INTERVAL ? SECOND, "
+	/*
+	 * The instance's hb_gen (migration 0017) and for how many more
+	 * milliseconds this answer holds if no row changes: until the first of
+	 * the memo cap, the token's expiry, its hourly touch, the agent row's
+	 * liveness write (primaries), and a command's lease or expiry running out.
+	 */
+	"i.hb_gen, TIMESTAMPDIFF(MICROSECOND, UTC_TIMESTAMP(3), LEAST(UTC_TIMESTAMP(3) + INTERVAL ? SECOND, "
+	"COALESCE(t.expires_at, " DB_AGENTS_FAR "), "
+	"COALESCE(t.last_used_at + INTERVAL " DB_AGENTS_STR(AUTH_TOUCH_S) " SECOND, UTC_TIMESTAMP(3)), "
+	"IF(i.role = 'primary', COALESCE(a.last_heartbeat_at + INTERVAL ? SECOND, UTC_TIMESTAMP(3)), " DB_AGENTS_FAR "), "
+	"COALESCE((SELECT MIN(IF(c.status = 'acked' AND c.acked_at >= UTC_TIMESTAMP(3) - INTERVAL "
+	DB_AGENTS_STR(COMMAND_LEASE_S) " SECOND, LEAST(c.acked_at + INTERVAL " DB_AGENTS_STR(COMMAND_LEASE_S)
+	" SECOND, c.expires_at), c.expires_at)) FROM commands c WHERE c.agent_id = a.id "
+	"AND c.status IN ('pending', 'acked') AND c.expires_at > UTC_TIMESTAMP(3)), " DB_AGENTS_FAR "))) DIV 1000 "
 	"FROM client_tokens t JOIN clients k ON k.id = t.client_id AND k.is_active "
 	"JOIN instances i ON i.id = ? AND i.agent_id = ? AND i.client_id = t.client_id "
 	"JOIN agents a ON a.id = i.agent_id "
 	"WHERE t.token_hash = ? AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > UTC_TIMESTAMP(3)) "
 	"AND (t.kind = 'client' OR t.agent_id = i.agent_id)",
+	/* The remembered heartbeat: one matched row proves its answer still holds (migration 0017). */
+	"UPDATE instances SET last_heartbeat_at = UTC_TIMESTAMP(3), reported_status = ?, uptime_seconds = ? "
+	"WHERE id = ? AND agent_id = ? AND role = ? AND hb_gen = ?",
 };
 enum {
 	SQL_AGENT_GET, SQL_AGENT_LOGICAL_LOCK, SQL_AGENT_INSERT, SQL_AGENT_SET_CURRENT, SQL_AGENT_META,
 	SQL_AGENT_COUNT, SQL_INSTANCE_GET_LOCK, SQL_INSTANCE_PRIMARY_LOCK, SQL_INSTANCE_INSERT, SQL_INSTANCE_ROLE,
 	SQL_INSTANCE_SEEN, SQL_POOL_ENSURE, SQL_COMPATIBLE, SQL_HB_STATE, SQL_HB_INSTANCE, SQL_HB_ONLINE, SQL_HB_AGENT,
-	SQL_HB_FAST_STATE,
+	SQL_HB_FAST_STATE, SQL_HB_INSTANCE_GEN,
 };
 
 static long num(const char *s)
@@ -295,10 +314,12 @@ int db_heartbeat_agent(struct db *db, const char *agent_id, const char *status, 
 int db_heartbeat_fast_state(struct db *db, struct arena *a, const unsigned char token_hash[32], const char *agent_id,
 			    const char *instance_id, long stale_s, struct heartbeat_fast_state *out)
 {
-	struct db_param p[] = { DBP_INT(stale_s), DBP_INT(AUTH_TOUCH_S), DBP_STR(instance_id), DBP_STR(agent_id),
+	struct db_param p[] = { DBP_INT(stale_s),	      DBP_INT(AUTH_TOUCH_S),
+				DBP_INT(DB_HEARTBEAT_MEMO_MAX_S), DBP_INT(stale_s),
+				DBP_STR(instance_id),		      DBP_STR(agent_id),
 				DBP_STRN((const char *)token_hash, 32) };
 	struct db_rows r;
-	if (db_query(db, a, db_agents_sql[SQL_HB_FAST_STATE], p, 5, &r) < 0)
+	if (db_query(db, a, db_agents_sql[SQL_HB_FAST_STATE], p, 7, &r) < 0)
 		return -1;
 	if (!r.nrows)
 		return 0;
@@ -310,5 +331,19 @@ int db_heartbeat_fast_state(struct db *db, struct arena *a, const unsigned char 
 	out->state.pending_commands = num(db_rows_cell(&r, 0, 5));
 	out->token_id = db_rows_cell(&r, 0, 6);
 	out->token_stale = num(db_rows_cell(&r, 0, 7)) != 0;
+	out->hb_gen = db_rows_cell(&r, 0, 8) ? strtoull(db_rows_cell(&r, 0, 8), NULL, 10) : 0;
+	out->valid_ms = db_rows_cell(&r, 0, 9) ? strtoll(db_rows_cell(&r, 0, 9), NULL, 10) : 0;
 	return 1;
+}
+
+int db_heartbeat_instance_gen(struct db *db, const char *agent_id, const char *instance_id, const char *role,
+			      unsigned long long hb_gen, const char *status, long long uptime)
+{
+	struct db_param p[] = { DBP_STR(status),      uptime >= 0 ? DBP_INT(uptime) : DBP_NULL,
+				DBP_STR(instance_id), DBP_STR(agent_id),
+				DBP_STR(role),	      DBP_INT((long long)hb_gen) };
+	struct db_rows r;
+	if (db_query(db, NULL, db_agents_sql[SQL_HB_INSTANCE_GEN], p, 6, &r) < 0)
+		return -1;
+	return r.affected > 0;
 }

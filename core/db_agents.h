@@ -71,13 +71,25 @@ struct heartbeat_fast_state {
 	const char *client_id;
 	int agent_stale; /* the agent row's heartbeat is older than stale_s (or it is offline-worthy) */
 	const char *token_id;
-	int token_stale; /* its last_used_at is older than AUTH_TOUCH_S: auth_touch it */
+	int token_stale;	     /* its last_used_at is older than AUTH_TOUCH_S: auth_touch it */
+	unsigned long long hb_gen;   /* instances.hb_gen read with the answer (migration 0017) */
+	long long valid_ms;	     /* the answer holds this long if no row changes (<= 0: already due) */
 };
+/* A remembered heartbeat answer is re-read from the database at least this often. */
+#define DB_HEARTBEAT_MEMO_MAX_S 600
 /*
  * The token check and what the heartbeat answers, in one read: 1 when the
  * token may heartbeat this agent's instance (out filled), 0 not, -1 error.
  */
 int db_heartbeat_fast_state(struct db *db, struct arena *a, const unsigned char token_hash[32], const char *agent_id,
 			    const char *instance_id, long stale_s, struct heartbeat_fast_state *out);
+
+/*
+ * The heartbeat's write when an answer is remembered: matches only while the
+ * instance still has ROLE and HB_GEN. 1 written (the answer holds), 0 nothing
+ * matched (re-read it), -1 error.
+ */
+int db_heartbeat_instance_gen(struct db *db, const char *agent_id, const char *instance_id, const char *role,
+			      unsigned long long hb_gen, const char *status, long long uptime);
 
 #endif

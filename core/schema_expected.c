@@ -174,6 +174,7 @@ static const char *const instances_columns[] = {
 	"version",
 	"created_at",
 	"updated_at",
+	"hb_gen", /* 0017_heartbeat_generation.sql */
 };
 
 /* 0002_fleet.sql */

@@ -13,13 +13,46 @@
 #include "common/digest.h"
 #include "common/log.h"
 #include "common/strbuf.h"
+#include "common/shmcache.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #ifndef SPOT_DEFAULT_TEMPLATES
 #define SPOT_DEFAULT_TEMPLATES "templates"
 #endif
+
+/*
+ * The heartbeat memo: shared by every worker through SPOT_HB_MEMO_FILE (./spot
+ * up puts it in /dev/shm), else - or when the file cannot be opened - this
+ * worker's own. Either is correct; a shared one is warm for every worker.
+ */
+static int app_memo_open(struct app *app, const struct config *cfg, char *err, size_t errsize)
+{
+	const char *path = config_get(cfg, "SPOT_HB_MEMO_FILE", NULL);
+	const char *n = config_get(cfg, "SPOT_HB_MEMO_SLOTS", NULL);
+	unsigned long slots = 65536;
+	char *end;
+
+	if (n) {
+		slots = strtoul(n, &end, 10);
+		if (end == n || *end || slots < SHMCACHE_SLOTS_MIN || slots > SHMCACHE_SLOTS_MAX) {
+			snprintf(err, errsize, "SPOT_HB_MEMO_SLOTS: expected a number from %d to %u", SHMCACHE_SLOTS_MIN,
+				 SHMCACHE_SLOTS_MAX);
+			return -1;
+		}
+	}
+	if (path && *path && shmcache_open(&app->hb_memo, path, slots) == 0)
+		return 0;
+	if (path && *path)
+		log_warn("app_init: SPOT_HB_MEMO_FILE %s unusable; this worker keeps its own heartbeat memo", path);
+	if (shmcache_open(&app->hb_memo, NULL, slots) < 0) {
+		snprintf(err, errsize, "SPOT_HB_MEMO_SLOTS: cannot map %lu slots", slots);
+		return -1;
+	}
+	return 0;
+}
 
 int app_init(struct app *app, const struct config *cfg, struct metrics *metrics, char *err, size_t errsize)
 {
@@ -43,6 +76,8 @@ int app_init(struct app *app, const struct config *cfg, struct metrics *metrics,
 		digest_sha256(token, strlen(token), app->admin_token_hash);
 		app->admin_token_set = 1;
 	}
+	if (app_memo_open(app, cfg, err, errsize) < 0)
+		return -1;
 	/* Templates are compiled once per worker; a broken one stops the worker with its file and line. */
 	app->templates = mustache_set_new();
 	if (mustache_set_load_dir(app->templates, config_get(cfg, "SPOT_TEMPLATES_DIR", SPOT_DEFAULT_TEMPLATES), err,
@@ -58,6 +93,8 @@ void app_release(struct app *app)
 {
 	mustache_set_free(app->templates);
 	app->templates = NULL;
+	shmcache_free(app->hb_memo);
+	app->hb_memo = NULL;
 	db_release(&app->db);
 }
 

@@ -40,6 +40,7 @@ struct app {
 	const struct config *cfg;
 	struct db db;
 	struct metrics *metrics;
+	struct shmcache *hb_memo; /* remembered heartbeat answers, shared through SPOT_HB_MEMO_FILE (core/agents.c) */
 	const struct route *routes;
 	size_t nroutes;
 	unsigned char admin_token_hash[32];

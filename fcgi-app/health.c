@@ -3,6 +3,8 @@
 #include "fcgi-app/app.h"
 #include "fcgi-app/metrics.h"
 #include "core/schema.h"
+#include "common/shmcache.h"
+#include "common/strbuf.h"
 
 #include <json-c/json.h>
 
@@ -56,5 +58,19 @@ void health_metrics(struct app *app, struct request *req, struct response *res)
 	res->status = 200;
 	res->content_type = "text/plain; version=0.0.4; charset=utf-8";
 	metrics_render(app->metrics, app->routes, app->nroutes, &res->body);
+	if (app->hb_memo) {
+		struct shmcache_stats st;
+		shmcache_stats(app->hb_memo, &st);
+		strbuf_addf(&res->body,
+			    "# HELP spot_heartbeat_memo_total Remembered heartbeat answers: lookups that found one, "
+			    "lookups that did not, answers stored, stores skipped (slot busy).\n"
+			    "# TYPE spot_heartbeat_memo_total counter\n"
+			    "spot_heartbeat_memo_total{event=\"hit\"} %llu\n"
+			    "spot_heartbeat_memo_total{event=\"miss\"} %llu\n"
+			    "spot_heartbeat_memo_total{event=\"store\"} %llu\n"
+			    "spot_heartbeat_memo_total{event=\"skip\"} %llu\n",
+			    (unsigned long long)st.hits, (unsigned long long)st.misses, (unsigned long long)st.stores,
+			    (unsigned long long)st.skipped);
+	}
 	response_header(res, "Cache-Control", "no-store");
 }

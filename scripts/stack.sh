@@ -76,6 +76,7 @@ stack_write_env() {
     echo "SPOT_PORT='$PORT'"
     echo "SPOT_WORKERS='$WORKERS'"
     echo "SPOT_METRICS_FILE='$DIR/run/pool/metrics'"
+    echo "SPOT_HB_MEMO_FILE='$(stack_memo_file)'"
     echo "SPOT_NGINX_AGENT_RATE='$SPOT_NGINX_AGENT_RATE'"
     echo "SPOT_NGINX_AGENT_BURST='$SPOT_NGINX_AGENT_BURST'"
     echo "SPOT_NGINX_LOGIN_RATE='$SPOT_NGINX_LOGIN_RATE'"
@@ -152,6 +153,12 @@ stack_tls() {
   chmod 600 "$DIR/tls/key.pem"
 }
 
+# The workers' shared heartbeat memo (core/agents.c, common/shmcache.c): in
+# memory (/dev/shm), so its pages are never written back to disk; one per stack.
+stack_memo_file() {
+  echo "/dev/shm/spot-hbmemo-$(printf '%s' "$DIR" | sha256sum | cut -c1-16)"
+}
+
 stack_pool() {
   local pool=$DIR/run/pool
   mkdir -p "$pool"
@@ -164,6 +171,9 @@ stack_pool() {
   rm -f "$pool/fcgi.sock" "$pool/metrics"
   # Created here so that the workers, whatever user they run as, share one file.
   install -m 600 -o "$RUN_USER" -g "$RUN_GROUP" /dev/null "$pool/metrics" 2>/dev/null || : > "$pool/metrics"
+  local memo; memo=$(stack_memo_file)
+  rm -f "$memo"
+  install -m 600 -o "$RUN_USER" -g "$RUN_GROUP" /dev/null "$memo" 2>/dev/null || : > "$memo"
   local ids=()
   [ "$(id -u)" -eq 0 ] && ids=(-u "$RUN_USER" -g "$RUN_GROUP" -U "$RUN_USER" -G "$SOCK_GROUP")
   # spawn-fcgi binds the socket and execs multiwatch (-n: no fork, so $! is the
@@ -292,6 +302,7 @@ spot_down() {
   stop_pid "$DIR/run/nginx.master.pid" nginx 20
   stack_jobs_down
   stop_pid "$DIR/run/pool.pid" multiwatch 20
+  rm -f "$(stack_memo_file)"
   stop_pid "$DIR/run/mariadbd.pid" mariadbd 120
   say "stopped everything ./spot up started in $DIR (data kept)"
 }
