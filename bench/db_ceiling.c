@@ -11,15 +11,22 @@
  * THREADS, as wrk's threads do.
  *   heartbeat  exactly the statements the worker sends for a heartbeat without
  *              X-Request-ID, in its order (core/agents.c agents_heartbeat_token,
- *              core/db_agents.c):
+ *              core/db_agents.c), with the worker's memo kept per agent in this
+ *              process (the workers share theirs through SPOT_HB_MEMO_FILE):
+ *              a. with a memo that is still due to hold: SQL_HB_INSTANCE_GEN, one
+ *                 UPDATE instances ... WHERE id = ? AND agent_id = ? AND role = ?
+ *                 AND hb_gen = ?; one matched row and the heartbeat is done
+ *                 (counted as memo_writes); none, and it goes on with 1-3;
  *              1. SQL_HB_FAST_STATE, one non-locking SELECT that checks the token
  *                 (client_tokens JOIN clients JOIN instances JOIN agents: live token,
  *                 active client, the agent's own token or its client's) and reads the
  *                 answer (role, agent status, config_version, client_id, staleness,
- *                 pending commands); no row = token or instance wrong (an error here);
+ *                 pending commands, hb_gen, how long the answer holds); no row =
+ *                 token or instance wrong (an error here);
  *              2. SQL_HB_INSTANCE, the write by primary key: UPDATE instances SET
  *                 last_heartbeat_at, reported_status, uptime_seconds WHERE id = ? AND
- *                 agent_id = ? (one matched row wanted, CLIENT_FOUND_ROWS);
+ *                 agent_id = ? (one matched row wanted, CLIENT_FOUND_ROWS), and the
+ *                 memo stored under the worker's rule (agents_memo_store);
  *              3. only when the SELECT says the agent row is stale (older than
  *                 AGENT_LIVENESS_WRITE_S = 300 s) or offline and the instance is the
  *                 primary: db_heartbeat_agent's UPDATE agents (SQL_HB_ONLINE, the
@@ -31,7 +38,7 @@
  *              answer SELECT: a second, lower-bound reference ("the same UPDATE" of
  *              the issue).
  * Prints one line: mode, threads, calls (heartbeats), seconds, calls/s, p50/p99 per
- * heartbeat (all its statements), errors, agent_writes.
+ * heartbeat (all its statements), errors, agent_writes, memo_writes.
  */
 #include <mysql.h>
 #include <pthread.h>
@@ -45,6 +52,10 @@ struct agent {
 	char id[40];
 	char instance[24];
 	unsigned char hash[32];
+	/* The memo (core/agents.c struct agents_memo), touched only by the thread that owns this agent. */
+	double memo_until; /* now_s(); 0 = none */
+	long long memo_gen;
+	char memo_role[16];
 };
 
 static struct agent *agents;
@@ -59,7 +70,7 @@ static atomic_int stop;
 struct worker {
 	pthread_t th;
 	int idx;
-	long calls, errors, agent_writes;
+	long calls, errors, agent_writes, memo_writes;
 	unsigned *lat;
 	char err[256];
 };
@@ -119,21 +130,34 @@ static void set_err(struct worker *w, const char *what, const char *msg)
 	w->errors++;
 }
 
-/* core/db_agents.c SQL_HB_FAST_STATE, SQL_HB_INSTANCE, SQL_HB_ONLINE, SQL_HB_AGENT. */
-#define STATE_COLS 8
-#define TOUCH_S 3600 /* core/auth.h AUTH_TOUCH_S */
+/* core/db_agents.c SQL_HB_FAST_STATE, SQL_HB_INSTANCE, SQL_HB_ONLINE, SQL_HB_AGENT, SQL_HB_INSTANCE_GEN. */
+#define STATE_COLS 10
+#define TOUCH_S 3600	   /* core/auth.h AUTH_TOUCH_S */
+#define MEMO_MAX_S 600	   /* core/db_agents.h DB_HEARTBEAT_MEMO_MAX_S */
+#define MEMO_MARGIN_S 1.0 /* core/agents.c AGENTS_MEMO_MARGIN_MS */
+#define FAR "UTC_TIMESTAMP(3) + INTERVAL 1 DAY"
 static const char sql_hb_state[] =
 	"SELECT i.role, a.status, a.config_version, a.client_id, "
 	"a.last_heartbeat_at IS NULL OR a.last_heartbeat_at < UTC_TIMESTAMP(3) - INTERVAL ? SECOND, "
 	"(SELECT COUNT(*) FROM commands c WHERE c.agent_id = a.id AND "
 	"(c.status = 'pending' OR (c.status = 'acked' AND c.acked_at < UTC_TIMESTAMP(3) - INTERVAL 60 SECOND)) "
 	"AND c.expires_at > UTC_TIMESTAMP(3) AND (c.instance_id = i.id OR (c.instance_id IS NULL AND i.role = 'primary'))), "
-	"t.id, t.last_used_at IS NULL OR t.last_used_at < UTC_TIMESTAMP(3) - INTERVAL ? SECOND "
+	"t.id, t.last_used_at IS NULL OR t.last_used_at < UTC_TIMESTAMP(3) - INTERVAL ? SECOND, "
+	"i.hb_gen, TIMESTAMPDIFF(MICROSECOND, UTC_TIMESTAMP(3), LEAST(UTC_TIMESTAMP(3) + INTERVAL ? SECOND, "
+	"COALESCE(t.expires_at, " FAR "), "
+	"COALESCE(t.last_used_at + INTERVAL 3600 SECOND, UTC_TIMESTAMP(3)), "
+	"IF(i.role = 'primary', COALESCE(a.last_heartbeat_at + INTERVAL ? SECOND, UTC_TIMESTAMP(3)), " FAR "), "
+	"COALESCE((SELECT MIN(IF(c.status = 'acked' AND c.acked_at >= UTC_TIMESTAMP(3) - INTERVAL 60 SECOND, "
+	"LEAST(c.acked_at + INTERVAL 60 SECOND, c.expires_at), c.expires_at)) FROM commands c WHERE c.agent_id = a.id "
+	"AND c.status IN ('pending', 'acked') AND c.expires_at > UTC_TIMESTAMP(3)), " FAR "))) DIV 1000 "
 	"FROM client_tokens t JOIN clients k ON k.id = t.client_id AND k.is_active "
 	"JOIN instances i ON i.id = ? AND i.agent_id = ? AND i.client_id = t.client_id "
 	"JOIN agents a ON a.id = i.agent_id "
 	"WHERE t.token_hash = ? AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > UTC_TIMESTAMP(3)) "
 	"AND (t.kind = 'client' OR t.agent_id = i.agent_id)";
+static const char sql_hb_gen[] =
+	"UPDATE instances SET last_heartbeat_at = UTC_TIMESTAMP(3), reported_status = ?, uptime_seconds = ? "
+	"WHERE id = ? AND agent_id = ? AND role = ? AND hb_gen = ?";
 /* core/auth.c SQL_AUTH_TOUCH: at most once per token per AUTH_TOUCH_S. */
 static const char sql_touch[] = "UPDATE client_tokens SET last_used_at = UTC_TIMESTAMP(3) WHERE id = ? "
 				"AND (last_used_at IS NULL OR last_used_at < UTC_TIMESTAMP(3) - INTERVAL ? SECOND)";
@@ -184,12 +208,12 @@ static void *run(void *arg)
 {
 	struct worker *w = arg;
 	MYSQL *m = mysql_init(NULL);
-	MYSQL_STMT *up = NULL, *state = NULL, *online = NULL, *agent = NULL, *touch = NULL;
-	MYSQL_BIND in_up[4], in_state[5], in_agent[2], in_touch[2], out[STATE_COLS];
-	unsigned long len_hash = 32, len_status, len_id, len_inst, len_tok, out_len[STATE_COLS];
+	MYSQL_STMT *up = NULL, *state = NULL, *online = NULL, *agent = NULL, *touch = NULL, *gen = NULL;
+	MYSQL_BIND in_up[4], in_state[7], in_agent[2], in_touch[2], in_gen[6], out[STATE_COLS];
+	unsigned long len_hash = 32, len_status, len_id, len_inst, len_tok, len_role, out_len[STATE_COLS];
 	my_bool out_null[STATE_COLS];
-	char status[] = "running", cells[STATE_COLS][64];
-	long long uptime = 0, stale = stale_s, touch_s = TOUCH_S;
+	char status[] = "running", cells[STATE_COLS][64], role[16];
+	long long uptime = 0, stale = stale_s, touch_s = TOUCH_S, memo_max = MEMO_MAX_S, hb_gen = 0;
 	struct agent cur;
 
 	if (!mysql_real_connect(m, NULL, o_user, o_password, o_db, 0, o_socket, CLIENT_FOUND_ROWS)) {
@@ -202,6 +226,7 @@ static void *run(void *arg)
 	memset(in_state, 0, sizeof(in_state));
 	memset(in_agent, 0, sizeof(in_agent));
 	memset(in_touch, 0, sizeof(in_touch));
+	memset(in_gen, 0, sizeof(in_gen));
 	memset(out, 0, sizeof(out));
 	/* SQL_HB_INSTANCE in both modes: status, uptime, instance id, agent id. */
 	if (!(up = prepare(w, m, sql_hb_instance)))
@@ -212,14 +237,27 @@ static void *run(void *arg)
 	BIND_STR(in_up[3], cur.id, &len_id);
 	if (!o_update) {
 		if (!(state = prepare(w, m, sql_hb_state)) || !(online = prepare(w, m, sql_hb_online)) ||
-		    !(agent = prepare(w, m, sql_hb_agent)) || !(touch = prepare(w, m, sql_touch)))
+		    !(agent = prepare(w, m, sql_hb_agent)) || !(touch = prepare(w, m, sql_touch)) ||
+		    !(gen = prepare(w, m, sql_hb_gen)))
 			goto out;
-		/* SQL_HB_FAST_STATE: stale seconds, touch seconds, instance id, agent id, token hash (as db_heartbeat_fast_state). */
+		/*
+		 * SQL_HB_FAST_STATE: stale seconds, touch seconds, memo cap, stale seconds, instance id,
+		 * agent id, token hash (as db_heartbeat_fast_state).
+		 */
 		BIND_LL(in_state[0], &stale);
 		BIND_LL(in_state[1], &touch_s);
-		BIND_STR(in_state[2], cur.instance, &len_inst);
-		BIND_STR(in_state[3], cur.id, &len_id);
-		BIND_STR(in_state[4], cur.hash, &len_hash);
+		BIND_LL(in_state[2], &memo_max);
+		BIND_LL(in_state[3], &stale);
+		BIND_STR(in_state[4], cur.instance, &len_inst);
+		BIND_STR(in_state[5], cur.id, &len_id);
+		BIND_STR(in_state[6], cur.hash, &len_hash);
+		/* SQL_HB_INSTANCE_GEN: status, uptime, instance id, agent id, role, hb_gen (as db_heartbeat_instance_gen). */
+		BIND_STR(in_gen[0], status, &len_status);
+		BIND_LL(in_gen[1], &uptime);
+		BIND_STR(in_gen[2], cur.instance, &len_inst);
+		BIND_STR(in_gen[3], cur.id, &len_id);
+		BIND_STR(in_gen[4], role, &len_role);
+		BIND_LL(in_gen[5], &hb_gen);
 		BIND_STR(in_touch[0], cells[6], &len_tok);
 		BIND_LL(in_touch[1], &touch_s);
 		BIND_STR(in_agent[0], status, &len_status);
@@ -231,7 +269,7 @@ static void *run(void *arg)
 		}
 		if (mysql_stmt_bind_param(state, in_state) || mysql_stmt_bind_result(state, out) ||
 		    mysql_stmt_bind_param(online, in_agent) || mysql_stmt_bind_param(agent, in_agent) ||
-		    mysql_stmt_bind_param(touch, in_touch)) {
+		    mysql_stmt_bind_param(touch, in_touch) || mysql_stmt_bind_param(gen, in_gen)) {
 			set_err(w, "bind", mysql_stmt_error(state));
 			goto out;
 		}
@@ -243,11 +281,27 @@ static void *run(void *arg)
 
 	size_t i = (size_t)w->idx % nagents;
 	while (!atomic_load(&stop)) {
-		cur = agents[i];
+		struct agent *ag = &agents[i];
+		cur = *ag;
 		i = (i + (size_t)o_threads) % nagents;
 		len_id = strlen(cur.id), len_inst = strlen(cur.instance);
 		uptime++;
 		double t0 = now_s();
+		/* a. The memo, while it is due to hold: one UPDATE that matches only if nothing changed. */
+		if (!o_update && ag->memo_until > t0) {
+			len_role = strlen(ag->memo_role);
+			memcpy(role, ag->memo_role, len_role + 1);
+			hb_gen = ag->memo_gen;
+			if (mysql_stmt_execute(gen)) {
+				set_err(w, "memo", mysql_stmt_error(gen));
+				continue;
+			}
+			if (mysql_stmt_affected_rows(gen) == 1) {
+				w->memo_writes++;
+				goto done;
+			}
+			ag->memo_until = 0;
+		}
 		/* 1. The token check and the answer, one non-locking read. */
 		if (!o_update) {
 			int r = read_state(w, state, cells, out_len, out_null);
@@ -272,6 +326,13 @@ static void *run(void *arg)
 			set_err(w, "update", "no row matched");
 			continue;
 		}
+		/* As agents_memo_store: remembered when it holds a while and needs no follow-up write. */
+		if (!o_update && atoll(cells[9]) > 2000 && cells[7][0] != '1' && cells[4][0] != '1' &&
+		    strcmp(cells[1], "offline") && strlen(cells[0]) < sizeof(ag->memo_role)) {
+			ag->memo_until = now_s() + (double)atoll(cells[9]) / 1000.0 - MEMO_MARGIN_S;
+			ag->memo_gen = atoll(cells[8]);
+			memcpy(ag->memo_role, cells[0], strlen(cells[0]) + 1);
+		}
 		/* 3. As agents_heartbeat_token: the agent row only when stale or offline, for the primary. */
 		if (!o_update && !strcmp(cells[0], "primary") && (cells[4][0] == '1' || !strcmp(cells[1], "offline"))) {
 			if (mysql_stmt_execute(online)) {
@@ -284,6 +345,7 @@ static void *run(void *arg)
 			}
 			w->agent_writes++;
 		}
+done:;
 		double us = (now_s() - t0) * 1e6;
 		size_t b = (size_t)(us / 10);
 		w->lat[b < LAT_BUCKETS ? b : LAT_BUCKETS - 1]++;
@@ -300,6 +362,8 @@ out:
 		mysql_stmt_close(agent);
 	if (touch)
 		mysql_stmt_close(touch);
+	if (gen)
+		mysql_stmt_close(gen);
 	mysql_close(m);
 	return NULL;
 }
@@ -364,11 +428,12 @@ int main(int argc, char **argv)
 	struct timespec d = { o_seconds, 0 };
 	nanosleep(&d, NULL);
 	atomic_store(&stop, 1);
-	long calls = 0, errors = 0, agent_writes = 0;
+	long calls = 0, errors = 0, agent_writes = 0, memo_writes = 0;
 	unsigned *lat = calloc(LAT_BUCKETS, sizeof(unsigned));
 	for (int i = 0; i < o_threads; i++) {
 		pthread_join(w[i].th, NULL);
 		calls += w[i].calls, errors += w[i].errors, agent_writes += w[i].agent_writes;
+		memo_writes += w[i].memo_writes;
 		for (size_t b = 0; b < LAT_BUCKETS; b++)
 			lat[b] += w[i].lat[b];
 		if (w[i].err[0])
@@ -376,9 +441,9 @@ int main(int argc, char **argv)
 	}
 	double secs = now_s() - t0;
 	printf("mode=%s threads=%d agents=%zu calls=%ld seconds=%.2f calls_per_s=%.0f p50_ms=%.2f p99_ms=%.2f "
-	       "errors=%ld agent_writes=%ld\n",
+	       "errors=%ld agent_writes=%ld memo_writes=%ld\n",
 	       o_update ? "update" : "heartbeat", o_threads, nagents, calls, secs, (double)calls / secs,
-	       pct(lat, calls, 0.50), pct(lat, calls, 0.99), errors, agent_writes);
+	       pct(lat, calls, 0.50), pct(lat, calls, 0.99), errors, agent_writes, memo_writes);
 	mysql_library_end();
 	return errors || !calls ? 1 : 0;
 }

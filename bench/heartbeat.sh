@@ -19,9 +19,10 @@
 #    after (nginx master+workers, the pool's multiwatch+workers, mariadbd, gunicorn
 #    master+workers) and the database's own counters (SHOW GLOBAL STATUS):
 #      ceiling-hb      build/bench-db-ceiling --mode heartbeat: the worker's heartbeat statements
-#                      in its order (the SELECT that checks the token and reads the answer,
-#                      then the UPDATE instances by primary key; the agent row when stale),
-#                      prepared, 4 connections
+#                      in its order, its memo kept per agent: while a remembered answer holds,
+#                      one UPDATE checked by role and hb_gen; else the SELECT that checks the
+#                      token and reads the answer, then the UPDATE instances by primary key (the
+#                      agent row when stale), prepared, 4 connections
 #      heartbeat       wrk -s bench/heartbeat.lua through nginx to spot-fcgi
 #      flask           the same through nginx to the Flask peer
 #      ceiling-update  build/bench-db-ceiling --mode update: the plain UPDATE instances ... WHERE id = ?
@@ -275,9 +276,13 @@ wrk_run() {
   local cmd=(wrk "-t$THREADS" "-c$CONNS" "-d${DURATION}s" --latency -s "$SRC/bench/$script" "$BASE" -- "$AGENTS_FILE" "$THREADS" "$prefix")
   say "$key: warm-up ${WARMUP}s, then ${DURATION}s"
   [ "$WARMUP" -eq 0 ] || "${cmd[@]/-d${DURATION}s/-d${WARMUP}s}" >/dev/null
-  local t0
+  local t0 m0 m1
   t0=$(sql "SELECT UTC_TIMESTAMP(3)")
+  m0=$(memo_counts)
   measure "$key" "${cmd[@]}"
+  m1=$(memo_counts)
+  R_MEMO[$key]=$(awk -v a="$m0" -v b="$m1" 'BEGIN {split(a, x, " "); split(b, y, " ");
+    printf "%d answered from the memo, %d not (%d of them re-read and remembered)", y[1] - x[1], y[2] - x[2], y[3] - x[3]}')
   R_CMD[$key]="wrk -t$THREADS -c$CONNS -d${DURATION}s --latency -s bench/$script $BASE -- $AGENTS_FILE $THREADS $prefix"
   R_REQ[$key]=$(awk '/ requests in /{print $1; exit}' "$out")
   R_SECS[$key]=$(awk '/ requests in /{d = $4; sub(/,$/, "", d); m = d ~ /m$/ ? 60 : 1; sub(/[a-z]+$/, "", d); print d * m; exit}' "$out")
@@ -290,7 +295,13 @@ wrk_run() {
   R_T0[$key]=$t0
   say "$key: ${R_RPS[$key]} req/s, p50 ${R_P50[$key]}, p99 ${R_P99[$key]}, ${R_CPU[$key]} CPU s/10k req (${R_SPLIT[$key]}), ${R_ERR[$key]} errors"
 }
-declare -A R_T0
+declare -A R_T0 R_MEMO
+# memo_counts: "hits misses stores" of the workers' heartbeat memo (GET /metrics).
+memo_counts() {
+  curl -s --max-time 5 --cacert "$CACERT" "$BASE/metrics" | awk '
+    /^spot_heartbeat_memo_total\{event="hit"\}/ {h = $2} /^spot_heartbeat_memo_total\{event="miss"\}/ {m = $2}
+    /^spot_heartbeat_memo_total\{event="store"\}/ {s = $2} END {print h + 0, m + 0, s + 0}'
+}
 ceiling_run() {
   local key=$1 mode=$2 out=$RAW/$1.txt
   local cmd=("$BUILD/bench-db-ceiling" --socket "$SPOT_DB_SOCKET" --user "$SPOT_DB_USER" --password "$SPOT_DB_PASSWORD"
@@ -317,6 +328,7 @@ if [ "$PRICING_ONLY" -eq 0 ]; then
   FL_FRESH=$(sql "SELECT COUNT(*) FROM instances WHERE last_heartbeat_at >= '${R_T0[flask]}'")
   ceiling_run ceiling-update update
   CEIL_AGENT_WRITES=$(sed -n 's/.* agent_writes=\([0-9]*\).*/\1/p' "$RAW/ceiling-hb.txt")
+  CEIL_MEMO_WRITES=$(sed -n 's/.* memo_writes=\([0-9]*\).*/\1/p' "$RAW/ceiling-hb.txt")
 fi
 
 # ---- pricing reports (when the route exists) ----
@@ -432,15 +444,15 @@ hb_section() {
   echo "- Command: \`bash bench/heartbeat.sh${ARGS[*]:+ ${ARGS[*]}}\`"
   echo "- Stack: \`./spot up --dir $BDIR --port $PORT --no-demo\` (fresh) with SPOT_NGINX_{AGENT,LOGIN}_{RATE,BURST} raised; $NGINX_WORKERS nginx workers; TLS over loopback (wrk: HTTP/1.1 keep-alive); $SPOT_WORKERS spot-fcgi workers; \`innodb_flush_log_at_trx_commit=1\`"
   echo "- Fleet: one client through \`POST /api/admin/clients\`, then $REG_LINE (\`bench/hb_register.py\`, all through the API, nothing inserted by SQL). Database: $FLEET"
-  echo "- Heartbeat: \`bench/heartbeat.lua\` rotates over all $AGENTS (agent_id, instance_id, token): \`POST /api/agents/{id}/heartbeat\`, \`Authorization: Bearer\`, \`{\"instance_id\",\"status\":\"running\",\"uptime_seconds\"}\`, no X-Request-ID, so the worker issues two prepared statements (core/agents.c agents_heartbeat_token, core/db_agents.c): first the non-locking \`SELECT i.role, a.status, a.config_version, a.client_id, <agent row stale>, <pending commands> FROM client_tokens t JOIN clients k ... JOIN instances i ... JOIN agents a ... WHERE t.token_hash = ? ...\` (SQL_HB_FAST_STATE: the token check and the answer in one read), then the write by primary key \`UPDATE instances SET last_heartbeat_at = UTC_TIMESTAMP(3), reported_status = ?, uptime_seconds = ? WHERE id = ? AND agent_id = ?\` (SQL_HB_INSTANCE), plus the agent row's UPDATE only when it is older than 300 s or offline. Instances heartbeated during the run: $HB_FRESH of $AGENTS (spot-fcgi), $FL_FRESH of $AGENTS (Flask)"
-  echo "- Database ceiling: \`bench/db_ceiling.c\` (\`bench-db-ceiling\`): $DB_THREADS threads, a connection each (unix socket), \`--mode heartbeat\`: the same statements as the worker in the same order, as prepared statements over the same agents: the SELECT that checks the token and reads the answer (a row required), the UPDATE by primary key (one matched row required, CLIENT_FOUND_ROWS as the workers), and the agent row's UPDATE when that SELECT says stale/offline (the same rule; $CEIL_AGENT_WRITES such writes in the run); second row (\`--mode update\`), the issue's literal \"same UPDATE\": the heartbeat's write \`UPDATE instances SET last_heartbeat_at = UTC_TIMESTAMP(3), reported_status = ?, uptime_seconds = ? WHERE id = ? AND agent_id = ?\` alone, without the SELECT"
-  echo "- Flask peer: \`bench/flask_peer/app.py\`: \`${FLASK_CMD[*]}\` (Debian python3-flask, gunicorn, python3-mysqldb), a persistent MySQLdb connection per worker, the same statements in the same order (the token-checking answer SELECT, the UPDATE by primary key; the agent row when stale); nginx \`location /flask/api/agents/\` → \`proxy_pass http://unix:$FLASK_SOCK:/api/agents/\`"
+  echo "- Heartbeat: \`bench/heartbeat.lua\` rotates over all $AGENTS (agent_id, instance_id, token): \`POST /api/agents/{id}/heartbeat\`, \`Authorization: Bearer\`, \`{\"instance_id\",\"status\":\"running\",\"uptime_seconds\"}\`, no X-Request-ID (core/agents.c agents_heartbeat_token, core/db_agents.c). The workers remember each answer in a cache they share (/dev/shm, common/shmcache.c) under (token hash, agent, instance), with the instance's hb_gen read along with it; while the answer is due to hold (it never outlives a command's lease or expiry, the token's expiry or hourly touch, or the agent row's 300 s liveness write), a heartbeat is ONE prepared statement, \`UPDATE instances SET last_heartbeat_at = UTC_TIMESTAMP(3), reported_status = ?, uptime_seconds = ? WHERE id = ? AND agent_id = ? AND role = ? AND hb_gen = ?\` (SQL_HB_INSTANCE_GEN). Triggers (migration 0017) raise hb_gen with every change the answer depends on, so one matched row proves the answer still holds; no match, or no memo, takes the full path: the non-locking \`SELECT i.role, a.status, a.config_version, a.client_id, <agent row stale>, <pending commands>, <token touch due>, i.hb_gen, <ms the answer holds> FROM client_tokens t JOIN clients k ... JOIN instances i ... JOIN agents a ... WHERE t.token_hash = ? ...\` (SQL_HB_FAST_STATE), then \`UPDATE instances ... WHERE id = ? AND agent_id = ?\` (SQL_HB_INSTANCE), plus the agent row's UPDATE when it is older than 300 s or offline. In the measured run: ${R_MEMO[heartbeat]} (\`spot_heartbeat_memo_total\` on /metrics; the ${WARMUP}s warm-up does not reach every agent). Instances heartbeated during the run: $HB_FRESH of $AGENTS (spot-fcgi), $FL_FRESH of $AGENTS (Flask)"
+  echo "- Database ceiling: \`bench/db_ceiling.c\` (\`bench-db-ceiling\`): $DB_THREADS threads, a connection each (unix socket), \`--mode heartbeat\`: the same statements as the worker in the same order, as prepared statements over the same agents, with the worker's memo kept per agent in the client: the memo's UPDATE checked by role and hb_gen while it holds ($CEIL_MEMO_WRITES heartbeats in the run), else the SELECT that checks the token and reads the answer (a row required), the UPDATE by primary key (one matched row required, CLIENT_FOUND_ROWS as the workers), and the agent row's UPDATE when that SELECT says stale/offline (the same rule; $CEIL_AGENT_WRITES such writes in the run); second row (\`--mode update\`), the issue's literal \"same UPDATE\": the heartbeat's write \`UPDATE instances SET last_heartbeat_at = UTC_TIMESTAMP(3), reported_status = ?, uptime_seconds = ? WHERE id = ? AND agent_id = ?\` alone, every time, no SELECT"
+  echo "- Flask peer: \`bench/flask_peer/app.py\`: \`${FLASK_CMD[*]}\` (Debian python3-flask, gunicorn, python3-mysqldb), a persistent MySQLdb connection per worker, the full path's statements on every heartbeat (the token-checking answer SELECT without the memo's two columns, the UPDATE by primary key; the agent row when stale): the straightforward implementation, no memo; nginx \`location /flask/api/agents/\` → \`proxy_pass http://unix:$FLASK_SOCK:/api/agents/\`"
   echo "- Runs, in this order: ${RUNS[*]}; wrk runs: ${WARMUP}s warm-up, then \`wrk -t$THREADS -c$CONNS -d${DURATION}s --latency\`; wrk and the ceiling client share the same $(nproc) cores with the server"
   echo "- Server CPU: utime+stime from /proc/PID/stat (CLK_TCK $CLK_TCK) before and after each run: nginx master+workers | spot-fcgi multiwatch+workers | mariadbd | gunicorn master+workers, per 10,000 requests (calls for the ceiling rows; the ceiling client's own CPU is not server CPU)"
   echo
   echo "| path | req/s | p50 | p99 | errors | server CPU s per 10k req | of which nginx | spot-fcgi | mariadbd | gunicorn | load generator CPU s per 10k (wrk or the ceiling client; not server) | requests |"
   echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-  row ceiling-hb "database ceiling: the heartbeat's prepared SELECT (token check + answer) + UPDATE by primary key, $DB_THREADS connections"
+  row ceiling-hb "database ceiling: the heartbeat's prepared statements as the worker sends them (the memo's UPDATE; SELECT + UPDATE when it does not hold), $DB_THREADS connections"
   row ceiling-update "database reference: one prepared plain \`UPDATE instances ... WHERE id = ? AND agent_id = ?\`, $DB_THREADS connections"
   row heartbeat "nginx+TLS → spot-fcgi heartbeat ($SPOT_WORKERS workers)"
   row flask "nginx+TLS → Flask + gunicorn heartbeat (2 sync workers)"
@@ -453,7 +465,7 @@ hb_section() {
   echo
   echo "Targets (same run):"
   echo
-  echo "- heartbeat req/s ≥ 70% of the database ceiling (the same SELECT + UPDATE): ${R_RPS[heartbeat]} / ${R_RPS[ceiling-hb]} = **${HB_PCT}% — $V1**"
+  echo "- heartbeat req/s ≥ 70% of the database ceiling (the same statements): ${R_RPS[heartbeat]} / ${R_RPS[ceiling-hb]} = **${HB_PCT}% — $V1**"
   echo "- heartbeat req/s ≥ 70% of the plain single UPDATE (the issue's literal \"same UPDATE\"): ${R_RPS[heartbeat]} / ${R_RPS[ceiling-update]} = **${HB_PCT_U}% — $V1U**"
   echo "- heartbeat p99 < 15 ms: **${R_P99[heartbeat]} — $V2**"
   echo "- server CPU per 10k heartbeats ≤ 40% of the Flask peer's: ${R_CPU[heartbeat]} s / ${R_CPU[flask]} s = **${CPU_PCT}% — $V3**"
@@ -463,7 +475,7 @@ hb_section() {
   echo "Reading the results (computed from this run's rows):"
   echo
   echo "- mariadbd alone spends $db_only s per 10k C heartbeats = $(pct "$db_only" "${R_CPU[flask]}")% of the Flask peer's whole server CPU (${R_CPU[flask]} s)$(if [ "$(pct "$db_only" "${R_CPU[flask]}")" -ge 40 ]; then echo ": with this much database work per heartbeat the 40% CPU target cannot be met whatever nginx and the workers cost"; else echo ", which leaves only $((40 - $(pct "$db_only" "${R_CPU[flask]}"))) points of the 40% for nginx and the workers"; fi). The same statements cost mariadbd $(awk -v s="${R_SPLIT[ceiling-hb]}" 'BEGIN {split(s, x, " [|] "); print x[3]}') s per 10k heartbeats in the ceiling run vs $(awk -v s="${R_SPLIT[ceiling-update]}" 'BEGIN {split(s, x, " [|] "); print x[3]}') s for the plain UPDATE alone (see the counters per request above)."
-  echo "- The database is CPU-bound on $(nproc) cores: during the C heartbeat run nginx + workers + wrk take $(awk -v s="${R_SPLIT[heartbeat]}" -v c="${R_CLIENT[heartbeat]}" -v n="${R_REQ[heartbeat]}" 'BEGIN {split(s, x, " [|] "); printf "%.3f", x[1] + x[2] + c * 10000 / n}') s per 10k requests of the same cores the ceiling run gives to mariadbd alone, so the ratio to the ceiling is about mariadbd's share of the CPU per request."
+  echo "- Cores busy: the C heartbeat run used $(awk -v t="${R_CPU[heartbeat]}" -v c="${R_CLIENT[heartbeat]}" -v n="${R_REQ[heartbeat]}" -v r="${R_RPS[heartbeat]}" 'BEGIN {printf "%.2f", (t + c * 10000 / n) * r / 10000}') of $(nproc) (server + wrk), the ceiling run $(awk -v t="${R_CPU[ceiling-hb]}" -v c="${R_CLIENT[ceiling-hb]}" -v n="${R_REQ[ceiling-hb]}" -v r="${R_RPS[ceiling-hb]}" 'BEGIN {printf "%.2f", (t + c * 10000 / n) * r / 10000}') (mariadbd + its client). In the heartbeat run nginx + workers + wrk take $(awk -v s="${R_SPLIT[heartbeat]}" -v c="${R_CLIENT[heartbeat]}" -v n="${R_REQ[heartbeat]}" 'BEGIN {split(s, x, " [|] "); printf "%.3f", x[1] + x[2] + c * 10000 / n}') s per 10k requests of the same cores mariadbd needs."
   echo "- Latency follows throughput (Little's law): $CONNS connections / ${R_RPS[heartbeat]} req/s = $(awk -v c="$CONNS" -v r="${R_RPS[heartbeat]}" 'BEGIN {printf "%.1f", 1000 * c / r}') ms mean time in system; p99 < 15 ms at $CONNS connections needs roughly $(awk -v c="$CONNS" 'BEGIN {printf "%.0f", c / 0.0075}')+ req/s (mean ≈ half the p99); this run's database ceiling (the same statements) is ${R_RPS[ceiling-hb]} heartbeats/s."
   echo
   echo "One heartbeat on each path before the runs (body, status): spot-fcgi \`$C_ANS\`; Flask \`$F_ANS\`"

@@ -8,14 +8,18 @@ Run by bench/heartbeat.sh with Debian's packages (python3-flask, gunicorn, pytho
 
 behind the stack's nginx and TLS (`location /flask/api/agents/` proxy_pass to the socket,
 the /flask prefix stripped). The same work as spot-fcgi's heartbeat without X-Request-ID
-(core/agents.c agents_heartbeat_token, statements of core/db_agents.c): validate the JSON
-body as fcgi-app/agent_api.c does, SHA-256 the bearer token, then the same statements in the
-same order on a persistent connection per worker (autocommit and CLIENT_FOUND_ROWS, as the C
+(core/agents.c agents_heartbeat_token, statements of core/db_agents.c) when it has no
+remembered answer (the C workers' memo, migration 0017, is not reproduced here: this peer is
+the straightforward implementation): validate the JSON body as fcgi-app/agent_api.c does,
+SHA-256 the bearer token, then the full path's statements in the same order on every
+heartbeat, on a persistent connection per worker (autocommit and CLIENT_FOUND_ROWS, as the C
 workers):
   1. SQL_HB_FAST_STATE, one non-locking SELECT that checks the token (client_tokens JOIN
      clients JOIN instances JOIN agents: live token, active client, the agent's own token or
      its client's) and reads the answer: role, agent status, config_version, client_id,
-     whether the agent row is older than 300 s (AGENT_LIVENESS_WRITE_S), pending commands.
+     whether the agent row is older than 300 s (AGENT_LIVENESS_WRITE_S), pending commands
+     (the C text without its last two columns, hb_gen and how long the answer holds, which
+     only a memo needs).
      No row: the token or the instance is wrong, and a token lookup says which, for 401 or
      404, as agents_heartbeat_why;
   2. SQL_HB_INSTANCE, the heartbeat's write by primary key (UPDATE instances SET
