@@ -3,10 +3,11 @@
 #
 #   bash bench/heartbeat.sh [--dir DIR] [--port PORT] [--agents N] [--duration S] [--warmup S]
 #                           [--connections C] [--threads T] [--db-threads N] [--no-profile] [--out FILE]
-#                           [--pricing-only]
+#                           [--pricing-only] [--workers N]
 # (also `bash bench/run.sh heartbeat [options]`; defaults: /tmp/spot-bench-hb, a free port,
 # 10,000 agents, 15 s runs after 2 s warm-ups, 32 connections, 2 wrk threads, 4 DB threads;
-# --pricing-only: steps 1, 2 and the pricing run alone, rewriting only the pricing section)
+# --pricing-only: steps 1, 2 and the pricing run alone, rewriting only the pricing section;
+# --workers: spot-fcgi workers, passed to ./spot up, whose default is used otherwise)
 #
 # 1. A fresh private stack: `./spot up --dir DIR --port PORT` with the nginx rate limits
 #    raised (DIR is wiped first; it must be a stack directory or empty).
@@ -42,7 +43,7 @@ export SRC
 . "$SRC/scripts/build.sh"
 
 BDIR=${TMPDIR:-/tmp}/spot-bench-hb PORT="" AGENTS=10000 DURATION=15 WARMUP=2 CONNS=32 THREADS=2
-DB_THREADS=4 PROFILE=1 OUT=$SRC/bench/RESULTS.md PRICING_ONLY=0
+DB_THREADS=4 PROFILE=1 OUT=$SRC/bench/RESULTS.md PRICING_ONLY=0 UP_WORKERS=()
 # A build of its own (./spot up runs from SPOT_BUILD_DIR), so that a build of build/
 # by someone else at the same time cannot swap binaries under the benchmark.
 export SPOT_BUILD_DIR=${SPOT_BUILD_DIR:-${TMPDIR:-/tmp}/spot-bench-hb-build}
@@ -61,6 +62,7 @@ while [ $# -gt 0 ]; do
     --no-profile) PROFILE=0; shift ;;
     --pricing-only) PRICING_ONLY=1 PROFILE=0; shift ;;
     --out) OUT=${2:?--out needs a file}; shift 2 ;;
+    --workers) UP_WORKERS=(--workers "${2:?--workers needs a number}"); shift 2 ;;
     -h|--help) sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option: $1 (try --help)" ;;
   esac
@@ -118,7 +120,7 @@ say "starting a private stack in $BDIR on port $PORT (log: $BDIR/log/bench.log)"
 STACK_UP=1
 SPOT_NGINX_AGENT_RATE=1000000 SPOT_NGINX_AGENT_BURST=100000 \
 SPOT_NGINX_LOGIN_RATE=1000000 SPOT_NGINX_LOGIN_BURST=100000 \
-  "$SRC/spot" up --dir "$BDIR" --port "$PORT" --no-demo >>"$BDIR/log/bench.log" 2>&1 \
+  "$SRC/spot" up --dir "$BDIR" --port "$PORT" --no-demo "${UP_WORKERS[@]}" >>"$BDIR/log/bench.log" 2>&1 \
   || { tail -n 20 "$BDIR/log/bench.log" >&2; die "./spot up failed"; }
 set -a
 # shellcheck disable=SC1091
@@ -442,7 +444,7 @@ hb_section() {
   echo "- Date: $(date -u '+%Y-%m-%d %H:%M:%S UTC'); whole run ${T_TOTAL}s; load average before/after: $LOAD_BEFORE / $LOAD_AFTER (the machine is shared)"
   echo "- Machine: $(nproc) CPUs, ${cpu_model:-unknown CPU}; kernel $(uname -r); $(nginx -v 2>&1); $(wrk -v 2>&1 | head -n 1 | awk '{print $1, $2}'); $(mariadbd --version 2>/dev/null | awk '{print $1, $2, $3}'); commit $commit"
   echo "- Command: \`bash bench/heartbeat.sh${ARGS[*]:+ ${ARGS[*]}}\`"
-  echo "- Stack: \`./spot up --dir $BDIR --port $PORT --no-demo\` (fresh) with SPOT_NGINX_{AGENT,LOGIN}_{RATE,BURST} raised; $NGINX_WORKERS nginx workers; TLS over loopback (wrk: HTTP/1.1 keep-alive); $SPOT_WORKERS spot-fcgi workers; \`innodb_flush_log_at_trx_commit=1\`"
+  echo "- Stack: \`./spot up --dir $BDIR --port $PORT --no-demo${UP_WORKERS[*]:+ ${UP_WORKERS[*]}}\` (fresh) with SPOT_NGINX_{AGENT,LOGIN}_{RATE,BURST} raised; $NGINX_WORKERS nginx workers; TLS over loopback (wrk: HTTP/1.1 keep-alive); $SPOT_WORKERS spot-fcgi workers; \`innodb_flush_log_at_trx_commit=1\`"
   echo "- Fleet: one client through \`POST /api/admin/clients\`, then $REG_LINE (\`bench/hb_register.py\`, all through the API, nothing inserted by SQL). Database: $FLEET"
   echo "- Heartbeat: \`bench/heartbeat.lua\` rotates over all $AGENTS (agent_id, instance_id, token): \`POST /api/agents/{id}/heartbeat\`, \`Authorization: Bearer\`, \`{\"instance_id\",\"status\":\"running\",\"uptime_seconds\"}\`, no X-Request-ID (core/agents.c agents_heartbeat_token, core/db_agents.c). The workers remember each answer in a cache they share (/dev/shm, common/shmcache.c) under (token hash, agent, instance), with the instance's hb_gen read along with it; while the answer is due to hold (it never outlives a command's lease or expiry, the token's expiry or hourly touch, or the agent row's 300 s liveness write), a heartbeat is ONE prepared statement, \`UPDATE instances SET last_heartbeat_at = UTC_TIMESTAMP(3), reported_status = ?, uptime_seconds = ? WHERE id = ? AND agent_id = ? AND role = ? AND hb_gen = ?\` (SQL_HB_INSTANCE_GEN). Triggers (migration 0017) raise hb_gen with every change the answer depends on, so one matched row proves the answer still holds; no match, or no memo, takes the full path: the non-locking \`SELECT i.role, a.status, a.config_version, a.client_id, <agent row stale>, <pending commands>, <token touch due>, i.hb_gen, <ms the answer holds> FROM client_tokens t JOIN clients k ... JOIN instances i ... JOIN agents a ... WHERE t.token_hash = ? ...\` (SQL_HB_FAST_STATE), then \`UPDATE instances ... WHERE id = ? AND agent_id = ?\` (SQL_HB_INSTANCE), plus the agent row's UPDATE when it is older than 300 s or offline. In the measured run: ${R_MEMO[heartbeat]} (\`spot_heartbeat_memo_total\` on /metrics; the ${WARMUP}s warm-up does not reach every agent). Instances heartbeated during the run: $HB_FRESH of $AGENTS (spot-fcgi), $FL_FRESH of $AGENTS (Flask)"
   echo "- Database ceiling: \`bench/db_ceiling.c\` (\`bench-db-ceiling\`): $DB_THREADS threads, a connection each (unix socket), \`--mode heartbeat\`: the same statements as the worker in the same order, as prepared statements over the same agents, with the worker's memo kept per agent in the client: the memo's UPDATE checked by role and hb_gen while it holds ($CEIL_MEMO_WRITES heartbeats in the run), else the SELECT that checks the token and reads the answer (a row required), the UPDATE by primary key (one matched row required, CLIENT_FOUND_ROWS as the workers), and the agent row's UPDATE when that SELECT says stale/offline (the same rule; $CEIL_AGENT_WRITES such writes in the run); second row (\`--mode update\`), the issue's literal \"same UPDATE\": the heartbeat's write \`UPDATE instances SET last_heartbeat_at = UTC_TIMESTAMP(3), reported_status = ?, uptime_seconds = ? WHERE id = ? AND agent_id = ?\` alone, every time, no SELECT"

@@ -78,6 +78,10 @@ static void main_serve(struct app *app, FCGX_Request *fr, struct arena *arena, s
 	clock_gettime(CLOCK_MONOTONIC, &ts1);
 	us = (int64_t)(ts1.tv_sec - ts0.tv_sec) * 1000000 + (ts1.tv_nsec - ts0.tv_nsec) / 1000;
 	metrics_record(app->metrics, route, res->status, us);
+	if (route >= 0 && (app->routes[route].flags & ROUTE_QUIET) && res->status < 400 && us < ROUTE_QUIET_SLOW_US) {
+		request_release(&req);
+		return;
+	}
 	log_info("request trace=%s method=%s path=%s route=%s status=%d us=%lld bytes=%zu%s%s",
 		 req.trace_id ? req.trace_id : "-", req.method_name ? req.method_name : "-",
 		 req.path ? req.path : "-", route >= 0 ? app->routes[route].pattern : "-", res->status,

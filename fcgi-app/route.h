@@ -40,7 +40,16 @@ enum route_flags {
 	ROUTE_AUTH_SESSION = 1 << 7,
 	/* An HTML page: no session redirects to /login, errors render as pages (JSON with Accept: application/json). */
 	ROUTE_PAGE = 1 << 8,
+	/*
+	 * A poll every agent makes every few seconds (heartbeat, pending-commands):
+	 * the worker logs it only when it fails (status >= 400) or is slow
+	 * (ROUTE_QUIET_SLOW_US). At fleet scale the rest is noise - 10,000 agents
+	 * make ~800 such requests a second - and nginx's access log keeps every
+	 * request with its trace id.
+	 */
+	ROUTE_QUIET = 1 << 9,
 };
+#define ROUTE_QUIET_SLOW_US 500000
 
 
 struct route {

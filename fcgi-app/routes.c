@@ -61,14 +61,14 @@ const struct route routes_table[] = {
 	/* Agent API (DESIGN.md section 5). */
 	{ HTTP_POST, "/api/agents/register", agent_api_register, ROUTE_AUTH_CLIENT | ROUTE_IDEMPOTENT },
 	{ HTTP_POST, "/api/agents/{id}/heartbeat", agent_api_heartbeat,
-	  ROUTE_AUTH_AGENT | ROUTE_IDEMPOTENT | ROUTE_AUTH_INLINE },
+	  ROUTE_AUTH_AGENT | ROUTE_IDEMPOTENT | ROUTE_AUTH_INLINE | ROUTE_QUIET },
 	{ HTTP_GET, "/api/agents/{id}/config", agent_api_config, ROUTE_AUTH_AGENT },
 
 	/* Agent API: pricing. */
 	{ HTTP_POST, "/api/agents/{id}/pricing-report", agent_pricing_report, ROUTE_AUTH_AGENT | ROUTE_IDEMPOTENT },
 
 	/* Agent API: commands, switches, termination, register-instance. */
-	{ HTTP_GET, "/api/agents/{id}/pending-commands", agent_commands_pending, ROUTE_AUTH_AGENT },
+	{ HTTP_GET, "/api/agents/{id}/pending-commands", agent_commands_pending, ROUTE_AUTH_AGENT | ROUTE_QUIET },
 	{ HTTP_POST, "/api/agents/{id}/commands/{cid}/result", agent_commands_result, ROUTE_AUTH_AGENT | ROUTE_IDEMPOTENT },
 	{ HTTP_POST, "/api/agents/{id}/switch-report", agent_commands_switch_report, ROUTE_AUTH_AGENT | ROUTE_IDEMPOTENT },
 	{ HTTP_GET, "/api/agents/{id}/instances-to-terminate", agent_commands_to_terminate, ROUTE_AUTH_AGENT },

@@ -257,7 +257,9 @@ spot_up() {
     [[ "${!k}" =~ ^[0-9]+$ ]] || die "$k must be a whole number"
   done
   WORKERS=${WORKERS:-$(env_get "$ENV_FILE" SPOT_WORKERS)}
-  WORKERS=${WORKERS:-4}
+  # Six single-threaded workers per core: each spends most of a request waiting on
+  # MariaDB, so fewer leave the cores idle (bench/RESULTS.md, heartbeat).
+  WORKERS=${WORKERS:-$(( $(nproc) * 6 > 64 ? 64 : $(nproc) * 6 ))}
   DB_PORT=$(env_get "$ENV_FILE" SPOT_DB_PORT)
   [ -n "$DB_PORT" ] || DB_PORT=$(free_port)
   DB_PASSWORD=$(env_get "$ENV_FILE" SPOT_DB_PASSWORD)

@@ -1,5 +1,6 @@
 # test_metrics.sh - /metrics counts every request across all workers, and each
-# response's X-Trace-Id is the id the worker logged.
+# response's X-Trace-Id is the id the worker logged (the agents' polls only when
+# they fail).
 . "$(dirname "$0")/harness.sh"
 it_env
 
@@ -36,5 +37,20 @@ trace=$(grep -i '^x-trace-id:' "$HEADERS" | tr -d '\r' | cut -d' ' -f2)
 poll 5 grep -q "trace=$trace .*route=/api/health/database-schema status=200" "$IT_DIR/log/pool.log" \
   || fail "the worker did not log trace $trace"
 poll 5 grep -q "trace=$trace" "$IT_DIR/log/nginx-access.log" || fail "nginx did not log trace $trace"
+# The agents' polls (ROUTE_QUIET: heartbeat, pending-commands) are logged by the worker only
+# when they fail; nginx's access log has every one.
+new_client
+iid=$(rand_instance_id)
+register_agent "$CLIENT_TOKEN" metrics-quiet "$iid"
+heartbeat "$iid"
+expect_status 200
+ok_trace=$(grep -i '^x-trace-id:' "$HEADERS" | tr -d '\r' | cut -d' ' -f2)
+AGENT_TOKEN=sa_wrong heartbeat "$iid"
+expect_status 401
+bad_trace=$(grep -i '^x-trace-id:' "$HEADERS" | tr -d '\r' | cut -d' ' -f2)
+poll 5 grep -q "trace=$bad_trace .*route=/api/agents/{id}/heartbeat status=401" "$IT_DIR/log/pool.log" \
+  || fail "the worker did not log the failed heartbeat $bad_trace"
+poll 5 grep -q "trace=$ok_trace" "$IT_DIR/log/nginx-access.log" || fail "nginx did not log trace $ok_trace"
+! grep -q "trace=$ok_trace" "$IT_DIR/log/pool.log" || fail "the worker logged a successful heartbeat"
 note "workers that answered: $(grep -o 'spot-fcgi\[[0-9]*\]' "$IT_DIR/log/pool.log" | sort -u | wc -l)"
 it_ok
