@@ -2,11 +2,11 @@
  * db_ceiling.c - the database's own ceiling for the heartbeat (bench/heartbeat.sh).
  *
  *   bench-db-ceiling --socket PATH --user U --password P --database DB --agents FILE
- *                    [--threads 4] [--seconds 15] [--mode heartbeat|update]
+ *                    [--threads 4] [--seconds 15] [--warmup 0] [--mode heartbeat|update]
  *
  * THREADS threads, each with its own connection (autocommit and CLIENT_FOUND_ROWS, as
  * the workers' core/db.c), issue prepared statements over and over for SECONDS
- * seconds, rotating over the agents of FILE ("agent_id instance_id agent_token
+ * seconds after WARMUP seconds not counted (as wrk's warm-up run), rotating over the agents of FILE ("agent_id instance_id agent_token
  * sha256hex" a line, bench/hb_register.py); thread t starts at agent t and steps by
  * THREADS, as wrk's threads do.
  *   heartbeat  exactly the statements the worker sends for a heartbeat without
@@ -61,9 +61,9 @@ struct agent {
 static struct agent *agents;
 static size_t nagents;
 static const char *o_socket, *o_user = "spot", *o_password = "", *o_db = "spot";
-static int o_threads = 4, o_seconds = 15, o_update = 0;
+static int o_threads = 4, o_seconds = 15, o_warmup = 0, o_update = 0;
 static const long stale_s = 300; /* core/agents.h AGENT_LIVENESS_WRITE_S */
-static atomic_int stop;
+static atomic_int stop, counting;
 
 #define LAT_BUCKETS 100000 /* 10 us buckets up to 1 s */
 
@@ -297,7 +297,7 @@ static void *run(void *arg)
 				continue;
 			}
 			if (mysql_stmt_affected_rows(gen) == 1) {
-				w->memo_writes++;
+				w->memo_writes += atomic_load(&counting);
 				goto done;
 			}
 			ag->memo_until = 0;
@@ -343,9 +343,11 @@ static void *run(void *arg)
 				set_err(w, "agent", mysql_stmt_error(agent));
 				continue;
 			}
-			w->agent_writes++;
+			w->agent_writes += atomic_load(&counting);
 		}
-done:;
+done:
+		if (!atomic_load(&counting))
+			continue;
 		double us = (now_s() - t0) * 1e6;
 		size_t b = (size_t)(us / 10);
 		w->lat[b < LAT_BUCKETS ? b : LAT_BUCKETS - 1]++;
@@ -402,30 +404,34 @@ int main(int argc, char **argv)
 			o_threads = atoi(v);
 		else if (!strcmp(a, "--seconds"))
 			o_seconds = atoi(v);
+		else if (!strcmp(a, "--warmup"))
+			o_warmup = atoi(v);
 		else if (!strcmp(a, "--mode") && (!strcmp(v, "heartbeat") || !strcmp(v, "update")))
 			o_update = !strcmp(v, "update");
 		else {
 			fprintf(stderr, "usage: %s --socket PATH --user U --password P --database DB --agents FILE "
-					"[--threads N] [--seconds S] [--mode heartbeat|update]\n",
+					"[--threads N] [--seconds S] [--warmup S] [--mode heartbeat|update]\n",
 				argv[0]);
 			return 2;
 		}
 		i++;
 	}
-	if (!file || o_threads < 1 || o_seconds < 1) {
-		fprintf(stderr, "--agents FILE is required; --threads and --seconds must be positive\n");
+	if (!file || o_threads < 1 || o_seconds < 1 || o_warmup < 0) {
+		fprintf(stderr, "--agents FILE is required; --threads and --seconds must be positive, --warmup not negative\n");
 		return 2;
 	}
 	load(file);
 	mysql_library_init(0, NULL, NULL);
 	struct worker *w = calloc((size_t)o_threads, sizeof(*w));
-	double t0 = now_s();
 	for (int i = 0; i < o_threads; i++) {
 		w[i].idx = i;
 		w[i].lat = calloc(LAT_BUCKETS, sizeof(unsigned));
 		pthread_create(&w[i].th, NULL, run, &w[i]);
 	}
-	struct timespec d = { o_seconds, 0 };
+	struct timespec wd = { o_warmup, 0 }, d = { o_seconds, 0 };
+	nanosleep(&wd, NULL);
+	double t0 = now_s();
+	atomic_store(&counting, 1);
 	nanosleep(&d, NULL);
 	atomic_store(&stop, 1);
 	long calls = 0, errors = 0, agent_writes = 0, memo_writes = 0;
