@@ -78,6 +78,7 @@ stack_write_env() {
     echo "SPOT_METRICS_FILE='$DIR/run/pool/metrics'"
     echo "SPOT_HB_MEMO_FILE='$(stack_memo_file)'"
     echo "SPOT_NGINX_AGENT_RATE='$SPOT_NGINX_AGENT_RATE'"
+    [ -z "${SPOT_DECIDE_INTERVAL:-}" ] || echo "SPOT_DECIDE_INTERVAL='$SPOT_DECIDE_INTERVAL'"
     echo "SPOT_NGINX_AGENT_BURST='$SPOT_NGINX_AGENT_BURST'"
     echo "SPOT_NGINX_LOGIN_RATE='$SPOT_NGINX_LOGIN_RATE'"
     echo "SPOT_NGINX_LOGIN_BURST='$SPOT_NGINX_LOGIN_BURST'"
@@ -256,6 +257,10 @@ spot_up() {
     [ -n "${!k:-}" ] || printf -v "$k" '%s' "$d"
     [[ "${!k}" =~ ^[0-9]+$ ]] || die "$k must be a whole number"
   done
+  # spot-decide's interval: the environment, else what the last up in DIR used (unset: the job's default).
+  SPOT_DECIDE_INTERVAL=${SPOT_DECIDE_INTERVAL:-$(env_get "$ENV_FILE" SPOT_DECIDE_INTERVAL)}
+  [ -z "$SPOT_DECIDE_INTERVAL" ] || [[ "$SPOT_DECIDE_INTERVAL" =~ ^[1-9][0-9]*$ ]] \
+    || die "SPOT_DECIDE_INTERVAL must be a whole number of seconds, got '$SPOT_DECIDE_INTERVAL'"
   WORKERS=${WORKERS:-$(env_get "$ENV_FILE" SPOT_WORKERS)}
   # Six single-threaded workers per core: each spends most of a request waiting on
   # MariaDB, so fewer leave the cores idle (bench/RESULTS.md, heartbeat).

@@ -1,5 +1,5 @@
 # test_up_twice.sh - `./spot up` twice is harmless (nothing restarted, same
-# token); a second stack with another DIR and PORT runs side by side; `status`
+# token; down then up keeps what the first up was given); a second stack with another DIR and PORT runs side by side; `status`
 # reports both; `down` of the second stops exactly its processes.
 . "$(dirname "$0")/harness.sh"
 it_env
@@ -14,6 +14,17 @@ it_env
 [[ "$out" == *"$SPOT_ADMIN_TOKEN"* && "$out" == *"$SPOT_URL"* ]] || fail "up does not print the URL and token"
 http GET /health
 expect_status 200
+# What the fixture's up was given is kept by later ups (restore_stack runs a bare up):
+# spot-decide, stopped and started again by a bare up, keeps the fixture's daily interval.
+grep -q "^SPOT_DECIDE_INTERVAL='86400'\$" "$IT_DIR/spot.env" || fail "spot.env lacks the fixture's SPOT_DECIDE_INTERVAL"
+"$SRC/spot" down --dir "$IT_DIR" >/dev/null 2>&1 || fail "down failed"
+restore_stack
+it_env
+tr '\0' ' ' < "/proc/$(cat "$IT_DIR/run/job-decide.pid")/cmdline" | grep -q -- '--interval 86400' \
+  || fail "spot-decide restarted without the kept interval: $(tr '\0' ' ' < "/proc/$(cat "$IT_DIR/run/job-decide.pid")/cmdline")"
+http GET /health
+expect_status 200
+before=$(pids_of "$IT_DIR")
 
 chmod 755 "$IT_TMP"   # the stack's users (mariadbd, workers) must reach DIR
 other=$IT_TMP/second
