@@ -5,6 +5,7 @@
 #include "core/db_notify.h"
 #include "core/txn.h"
 #include "common/arena.h"
+#include "common/log.h"
 #include "common/shmcache.h"
 #include "common/timeutil.h"
 
@@ -263,7 +264,27 @@ static void agents_memo_store(struct shmcache *memo, const unsigned char *key, s
 	shmcache_put(memo, key, klen, &m, sizeof(m));
 }
 
-enum core_result agents_heartbeat_token(struct db *db, struct shmcache *memo, struct arena *a, const char *token,
+/* 1 when memos may be used on this connection: the database has 0017's triggers (struct agents_memo_ctx). */
+static int agents_memo_usable(struct db *db, struct agents_memo_ctx *memo, struct arena *a)
+{
+	int rc;
+	if (!memo || !memo->cache)
+		return 0;
+	if (memo->checked_connect == db->connects && db->connects &&
+	    time_mono_ms() - memo->checked_ms < AGENT_MEMO_RECHECK_S * 1000)
+		return memo->triggers_ok;
+	rc = db_heartbeat_triggers(db, a);
+	if (rc < 0)
+		return 0;
+	memo->checked_connect = db->connects;
+	memo->checked_ms = time_mono_ms();
+	memo->triggers_ok = rc;
+	if (!rc)
+		log_warn("agents_heartbeat: the database lacks migration 0017's triggers; heartbeats take the full path");
+	return rc;
+}
+
+enum core_result agents_heartbeat_token(struct db *db, struct agents_memo_ctx *memo, struct arena *a, const char *token,
 					struct heartbeat *hb, const char *trace_id, struct heartbeat_state *state,
 					const char **missing)
 {
@@ -278,8 +299,8 @@ enum core_result agents_heartbeat_token(struct db *db, struct shmcache *memo, st
 		return CORE_NOT_FOUND;
 	}
 	auth_token_hash(token, hash);
-	if (memo && (klen = agents_memo_key(hash, hb, key)) > 0) {
-		enum core_result mr = agents_heartbeat_memo(db, memo, a, key, klen, hb, state);
+	if (agents_memo_usable(db, memo, a) && (klen = agents_memo_key(hash, hb, key)) > 0) {
+		enum core_result mr = agents_heartbeat_memo(db, memo->cache, a, key, klen, hb, state);
 		if (mr != CORE_NOT_FOUND)
 			return mr;
 	}
@@ -292,8 +313,8 @@ enum core_result agents_heartbeat_token(struct db *db, struct shmcache *memo, st
 		return CORE_ERR;
 	*state = fs.state;
 	hb->client_id = fs.client_id;
-	if (memo && klen > 0)
-		agents_memo_store(memo, key, klen, &fs);
+	if (klen > 0)
+		agents_memo_store(memo->cache, key, klen, &fs);
 	if (fs.token_stale)
 		auth_touch(db, a, fs.token_id);
 	/* The agent row follows its primary, written only when it would otherwise go stale (or is offline). */

@@ -16,6 +16,8 @@
 #include "core/db_agents.h"
 #include "core/result.h"
 
+#include <stdint.h>
+
 #define AGENT_HEARTBEAT_S 60
 #define AGENT_PRICING_S 60
 #define AGENT_COMMAND_POLL_S 15
@@ -63,6 +65,19 @@ enum core_result agents_heartbeat(struct db *db, struct arena *a, const struct h
 
 struct shmcache;
 /*
+ * The heartbeat memo of a worker: the cache it shares with the others, and
+ * whether the database it is connected to has the triggers that keep
+ * memos honest (migration 0017; read again after every reconnect and every
+ * AGENT_MEMO_RECHECK_S). Without them every heartbeat takes the full path.
+ */
+struct agents_memo_ctx {
+	struct shmcache *cache;	  /* NULL: no memo */
+	uint64_t checked_connect; /* db->connects when triggers_ok was read; 0 = never */
+	int64_t checked_ms;	  /* time_mono_ms() of that read */
+	int triggers_ok;
+};
+#define AGENT_MEMO_RECHECK_S 60
+/*
  * The same heartbeat with the token check folded into the read of its answer:
  * two statements (that read, then the write by primary key), plus the agent
  * row at most every AGENT_LIVENESS_WRITE_S. hb->client_id is filled from the
@@ -74,7 +89,7 @@ struct shmcache;
  * CORE_OK; CORE_FORBIDDEN for a bad token (401); CORE_NOT_FOUND with
  * *missing = "agent" or "instance_id"; CORE_ERR.
  */
-enum core_result agents_heartbeat_token(struct db *db, struct shmcache *memo, struct arena *a, const char *token,
+enum core_result agents_heartbeat_token(struct db *db, struct agents_memo_ctx *memo, struct arena *a, const char *token,
 					struct heartbeat *hb, const char *trace_id, struct heartbeat_state *state,
 					const char **missing);
 

@@ -150,7 +150,7 @@ void agent_api_heartbeat(struct app *app, struct request *req, struct response *
 	if (req->who.kind == PRINCIPAL_NONE) {
 		/* ROUTE_AUTH_INLINE: token, agent and instance checked with the heartbeat itself. */
 		const char *missing;
-		rc = agents_heartbeat_token(&app->db, app->hb_memo, req->arena, app_bearer(req), &hb, req->trace_id, &st,
+		rc = agents_heartbeat_token(&app->db, &app->hb_memo, req->arena, app_bearer(req), &hb, req->trace_id, &st,
 					    &missing);
 		if (rc == CORE_FORBIDDEN) {
 			response_error(res, 401, "unauthorized", "a valid bearer token is required", "Authorization");

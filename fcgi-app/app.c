@@ -43,11 +43,11 @@ static int app_memo_open(struct app *app, const struct config *cfg, char *err, s
 			return -1;
 		}
 	}
-	if (path && *path && shmcache_open(&app->hb_memo, path, slots) == 0)
+	if (path && *path && shmcache_open(&app->hb_memo.cache, path, slots) == 0)
 		return 0;
 	if (path && *path)
 		log_warn("app_init: SPOT_HB_MEMO_FILE %s unusable; this worker keeps its own heartbeat memo", path);
-	if (shmcache_open(&app->hb_memo, NULL, slots) < 0) {
+	if (shmcache_open(&app->hb_memo.cache, NULL, slots) < 0) {
 		snprintf(err, errsize, "SPOT_HB_MEMO_SLOTS: cannot map %lu slots", slots);
 		return -1;
 	}
@@ -93,8 +93,8 @@ void app_release(struct app *app)
 {
 	mustache_set_free(app->templates);
 	app->templates = NULL;
-	shmcache_free(app->hb_memo);
-	app->hb_memo = NULL;
+	shmcache_free(app->hb_memo.cache);
+	app->hb_memo.cache = NULL;
 	db_release(&app->db);
 }
 

@@ -9,6 +9,7 @@
 #ifndef SPOT_APP_H
 #define SPOT_APP_H
 
+#include "core/agents.h"
 #include "core/db.h"
 #include "fcgi-app/request.h"
 #include "fcgi-app/response.h"
@@ -40,7 +41,7 @@ struct app {
 	const struct config *cfg;
 	struct db db;
 	struct metrics *metrics;
-	struct shmcache *hb_memo; /* remembered heartbeat answers, shared through SPOT_HB_MEMO_FILE (core/agents.c) */
+	struct agents_memo_ctx hb_memo; /* remembered heartbeat answers, shared through SPOT_HB_MEMO_FILE (core/agents.c) */
 	const struct route *routes;
 	size_t nroutes;
 	unsigned char admin_token_hash[32];

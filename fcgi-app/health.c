@@ -58,9 +58,9 @@ void health_metrics(struct app *app, struct request *req, struct response *res)
 	res->status = 200;
 	res->content_type = "text/plain; version=0.0.4; charset=utf-8";
 	metrics_render(app->metrics, app->routes, app->nroutes, &res->body);
-	if (app->hb_memo) {
+	if (app->hb_memo.cache) {
 		struct shmcache_stats st;
-		shmcache_stats(app->hb_memo, &st);
+		shmcache_stats(app->hb_memo.cache, &st);
 		strbuf_addf(&res->body,
 			    "# HELP spot_heartbeat_memo_total Remembered heartbeat answers: lookups that found one, "
 			    "lookups that did not, answers stored, stores skipped (slot busy).\n"

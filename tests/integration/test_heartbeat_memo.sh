@@ -158,4 +158,33 @@ warm "$iid3"
 sql "DELETE FROM instances WHERE id = '$iid3'"
 heartbeat "$iid3"
 expect_error 404 not_found instance_id
+
+# 11. A database without 0017's triggers: the workers (which read the trigger list at every
+#     connect) answer every heartbeat by the full path, so a change no trigger marks still shows.
+TRG_INSERT="CREATE TRIGGER trg_commands_hb_insert AFTER INSERT ON commands FOR EACH ROW
+  UPDATE instances SET hb_gen = hb_gen + 1 WHERE agent_id = NEW.agent_id"
+restart_pool() {
+  kill -TERM "$(pool_pid)"
+  poll 15 bash -c '! kill -0 '"$(pool_pid)"' 2>/dev/null' || fail "the pool did not stop"
+  restore_stack
+  it_env
+}
+trap 'sql "$TRG_INSERT" 2>/dev/null; restart_pool >/dev/null 2>&1 || restore_stack; rm -rf "$IT_TMP"' EXIT
+sql "DROP TRIGGER trg_commands_hb_insert"
+restart_pool
+new_client
+iid4=$(rand_instance_id)
+register_agent "$CLIENT_TOKEN" memo-notrg "$iid4"
+hits=$(memo_hits)
+for _ in 1 2 3 4 5 6; do heartbeat "$iid4"; expect_status 200; done
+[ "$(memo_hits)" = "$hits" ] || fail "the memo was used without the triggers ($hits -> $(memo_hits) hits)"
+grep -q "lacks migration 0017's triggers" "$IT_DIR/log/pool.log" || fail "the workers did not log the missing triggers"
+sql "INSERT INTO commands (id, client_id, agent_id, type, request_id, expires_at)
+     VALUES (UUID(), '$CLIENT_ID', '$AGENT_ID', 'cleanup', UUID(), UTC_TIMESTAMP(3) + INTERVAL 1 HOUR)"
+heartbeat "$iid4"
+expect_json .pending_commands 1
+sql "$TRG_INSERT"
+restart_pool
+warm "$iid4"
+trap 'rm -rf "$IT_TMP"' EXIT
 it_ok
