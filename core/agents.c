@@ -3,6 +3,7 @@
 #include "core/db.h"
 #include "core/db_clients.h"
 #include "core/db_notify.h"
+#include "core/schema.h"
 #include "core/txn.h"
 #include "common/arena.h"
 #include "common/log.h"
@@ -273,7 +274,7 @@ static int agents_memo_usable(struct db *db, struct agents_memo_ctx *memo, struc
 	if (memo->checked_connect == db->connects && db->connects &&
 	    time_mono_ms() - memo->checked_ms < AGENT_MEMO_RECHECK_S * 1000)
 		return memo->triggers_ok;
-	rc = db_heartbeat_triggers(db, a);
+	rc = schema_triggers_ok(db, a);
 	if (rc < 0)
 		return 0;
 	memo->checked_connect = db->connects;

@@ -96,10 +96,6 @@ static const char *const db_agents_sql[] = {
 	"JOIN agents a ON a.id = i.agent_id "
 	"WHERE t.token_hash = ? AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > UTC_TIMESTAMP(3)) "
 	"AND (t.kind = 'client' OR t.agent_id = i.agent_id)",
-	/* The triggers that keep remembered heartbeats honest (migration 0017), all of them. */
-	"SELECT COUNT(*) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() AND TRIGGER_NAME IN "
-	"('trg_commands_hb_insert', 'trg_commands_hb_update', 'trg_commands_hb_delete', 'trg_agents_hb_update', "
-	"'trg_clients_hb_update', 'trg_client_tokens_hb_update', 'trg_client_tokens_hb_delete')",
 	/* The remembered heartbeat: one matched row proves its answer still holds (migration 0017). */
 	"UPDATE instances SET last_heartbeat_at = UTC_TIMESTAMP(3), reported_status = ?, uptime_seconds = ? "
 	"WHERE id = ? AND agent_id = ? AND role = ? AND hb_gen = ?",
@@ -108,7 +104,7 @@ enum {
 	SQL_AGENT_GET, SQL_AGENT_LOGICAL_LOCK, SQL_AGENT_INSERT, SQL_AGENT_SET_CURRENT, SQL_AGENT_META,
 	SQL_AGENT_COUNT, SQL_INSTANCE_GET_LOCK, SQL_INSTANCE_PRIMARY_LOCK, SQL_INSTANCE_INSERT, SQL_INSTANCE_ROLE,
 	SQL_INSTANCE_SEEN, SQL_POOL_ENSURE, SQL_COMPATIBLE, SQL_HB_STATE, SQL_HB_INSTANCE, SQL_HB_ONLINE, SQL_HB_AGENT,
-	SQL_HB_FAST_STATE, SQL_HB_TRIGGERS, SQL_HB_INSTANCE_GEN,
+	SQL_HB_FAST_STATE, SQL_HB_INSTANCE_GEN,
 };
 
 static long num(const char *s)
@@ -338,14 +334,6 @@ int db_heartbeat_fast_state(struct db *db, struct arena *a, const unsigned char 
 	out->hb_gen = db_rows_cell(&r, 0, 8) ? strtoull(db_rows_cell(&r, 0, 8), NULL, 10) : 0;
 	out->valid_ms = db_rows_cell(&r, 0, 9) ? strtoll(db_rows_cell(&r, 0, 9), NULL, 10) : 0;
 	return 1;
-}
-
-int db_heartbeat_triggers(struct db *db, struct arena *a)
-{
-	struct db_rows r;
-	if (db_query(db, a, db_agents_sql[SQL_HB_TRIGGERS], NULL, 0, &r) < 0)
-		return -1;
-	return r.nrows && num(db_rows_cell(&r, 0, 0)) == DB_HEARTBEAT_TRIGGERS;
 }
 
 int db_heartbeat_instance_gen(struct db *db, const char *agent_id, const char *instance_id, const char *role,

@@ -84,10 +84,6 @@ struct heartbeat_fast_state {
 int db_heartbeat_fast_state(struct db *db, struct arena *a, const unsigned char token_hash[32], const char *agent_id,
 			    const char *instance_id, long stale_s, struct heartbeat_fast_state *out);
 
-/* How many triggers migration 0017 makes; 1 when the database has them all, 0 not, -1 error. */
-#define DB_HEARTBEAT_TRIGGERS 7
-int db_heartbeat_triggers(struct db *db, struct arena *a);
-
 /*
  * The heartbeat's write when an answer is remembered: matches only while the
  * instance still has ROLE and HB_GEN. 1 written (the answer holds), 0 nothing

@@ -12,12 +12,16 @@ struct arena;
 struct db;
 
 struct schema_report {
-	size_t tables_expected, columns_expected;
-	const char **missing; /* "table" for a missing table, "table.column" for a missing column */
+	size_t tables_expected, columns_expected, triggers_expected;
+	/* "table" for a missing table, "table.column" for a missing column, "trigger NAME" for a missing trigger */
+	const char **missing;
 	size_t nmissing;
 };
 
 /* Fills report (strings in arena a). Returns 0, or -1 when the query failed (db->last_error). */
 int schema_check(struct db *db, struct arena *a, struct schema_report *report);
+
+/* 1 when the database has every trigger of schema_expected_triggers, 0 when one is missing, -1 on error. */
+int schema_triggers_ok(struct db *db, struct arena *a);
 
 #endif

@@ -619,3 +619,10 @@ const struct schema_table schema_expected[] = {
 };
 
 const size_t schema_expected_count = sizeof(schema_expected) / sizeof(schema_expected[0]);
+
+/* 0017_heartbeat_generation.sql */
+const char *const schema_expected_triggers[] = {
+	"trg_commands_hb_insert", "trg_commands_hb_update",	 "trg_commands_hb_delete",	"trg_agents_hb_update",
+	"trg_clients_hb_update",	 "trg_client_tokens_hb_update", "trg_client_tokens_hb_delete",
+};
+const size_t schema_expected_trigger_count = sizeof(schema_expected_triggers) / sizeof(schema_expected_triggers[0]);

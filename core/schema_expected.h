@@ -22,4 +22,8 @@ struct schema_table {
 extern const struct schema_table schema_expected[];
 extern const size_t schema_expected_count;
 
+/* The triggers the migrations create (the heartbeat memo depends on them: 0017). */
+extern const char *const schema_expected_triggers[];
+extern const size_t schema_expected_trigger_count;
+
 #endif

@@ -31,6 +31,7 @@ void health_schema(struct app *app, struct request *req, struct response *res)
 		json_object_object_add(obj, "status", json_object_new_string("ok"));
 		json_object_object_add(obj, "tables", json_object_new_int64((int64_t)rep.tables_expected));
 		json_object_object_add(obj, "columns", json_object_new_int64((int64_t)rep.columns_expected));
+		json_object_object_add(obj, "triggers", json_object_new_int64((int64_t)rep.triggers_expected));
 		response_json_take(res, 200, obj);
 		return;
 	}
