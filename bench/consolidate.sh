@@ -23,6 +23,8 @@ SRC=$(cd "$(dirname "$0")/.." && pwd)
 . "$SRC/scripts/lib.sh"
 # shellcheck source=../scripts/build.sh
 . "$SRC/scripts/build.sh"
+# shellcheck source=lib.sh
+. "$SRC/bench/lib.sh"
 
 ROWS=10000000 POOLS=200 BDIR=${TMPDIR:-/tmp}/spot-bench-cons PORT="" OUT=$SRC/bench/RESULTS.md KEEP=0
 export SPOT_BUILD_DIR=${SPOT_BUILD_DIR:-${TMPDIR:-/tmp}/spot-bench-cons-build}
@@ -45,25 +47,7 @@ PER=$((ROWS / POOLS))
 BUILD=$SPOT_BUILD_DIR
 
 [ -x "$BUILD/spot-consolidate" ] || spot_build "$BUILD" >/dev/null
-mkdir -p "$BDIR/log"
-cleanup() {
-  "$SRC/spot" down --dir "$BDIR" >/dev/null 2>&1 || true
-  [ "$KEEP" = 1 ] || rm -rf "$BDIR"
-}
-trap cleanup EXIT
-say "bench: stack in $BDIR on port $PORT"
-"$SRC/spot" up --dir "$BDIR" --port "$PORT" --no-demo >>"$BDIR/log/bench.log" 2>&1 \
-  || { tail -n 20 "$BDIR/log/bench.log" >&2; die "./spot up failed"; }
-PIDF=$BDIR/run/job-consolidate.pid
-if [ -s "$PIDF" ] && kill -0 "$(cat "$PIDF")" 2>/dev/null; then
-  kill -TERM "$(cat "$PIDF")"
-  for _ in $(seq 1 100); do kill -0 "$(cat "$PIDF")" 2>/dev/null || break; sleep 0.2; done
-fi
-set -a
-# shellcheck disable=SC1091
-. "$BDIR/spot.env"
-set +a
-dbq() { mariadb --socket="$SPOT_DB_SOCKET" -u "$(id -un)" -N -B spot -e "$1"; }
+bench_stack_up consolidate
 
 # ---- data ----
 gen() { # gen PER: a fresh set of P pools with PER samples each; prints the seconds it took

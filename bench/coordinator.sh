@@ -27,6 +27,8 @@ SRC=$(cd "$(dirname "$0")/.." && pwd)
 . "$SRC/scripts/lib.sh"
 # shellcheck source=../scripts/build.sh
 . "$SRC/scripts/build.sh"
+# shellcheck source=lib.sh
+. "$SRC/bench/lib.sh"
 
 AGENTS=10000 ACTION=100 TICKS=3 BDIR=${TMPDIR:-/tmp}/spot-bench-coord PORT="" OUT=$SRC/bench/RESULTS.md KEEP=0
 export SPOT_BUILD_DIR=${SPOT_BUILD_DIR:-${TMPDIR:-/tmp}/spot-bench-coord-build}
@@ -54,26 +56,7 @@ BUILD=$SPOT_BUILD_DIR
 MANUAL=$((ACTION / 2)) NOTICE=$((ACTION - ACTION / 2))
 
 [ -x "$BUILD/spot-replica-coordinator" ] || spot_build "$BUILD" >/dev/null
-mkdir -p "$BDIR/log"
-cleanup() {
-  "$SRC/spot" down --dir "$BDIR" >/dev/null 2>&1 || true
-  [ "$KEEP" = 1 ] || rm -rf "$BDIR"
-}
-trap cleanup EXIT
-say "bench: stack in $BDIR on port $PORT"
-"$SRC/spot" up --dir "$BDIR" --port "$PORT" --no-demo >>"$BDIR/log/bench.log" 2>&1 \
-  || { tail -n 20 "$BDIR/log/bench.log" >&2; die "./spot up failed"; }
-PIDF=$BDIR/run/job-replica-coordinator.pid
-if [ -s "$PIDF" ] && kill -0 "$(cat "$PIDF")" 2>/dev/null; then
-  kill -TERM "$(cat "$PIDF")"
-  for _ in $(seq 1 100); do kill -0 "$(cat "$PIDF")" 2>/dev/null || break; sleep 0.2; done
-  ! kill -0 "$(cat "$PIDF")" 2>/dev/null || die "the stack's coordinator loop did not stop"
-fi
-set -a
-# shellcheck disable=SC1091
-. "$BDIR/spot.env"
-set +a
-dbq() { mariadb --socket="$SPOT_DB_SOCKET" -u "$(id -un)" -N -B spot -e "$1"; }
+bench_stack_up replica-coordinator
 
 # ---- data: one client, AGENTS agents with their primaries, as registration writes them ----
 say "bench: creating $AGENTS agents ($MANUAL manual-replica without a replica, $NOTICE with an expired termination notice)"

@@ -21,6 +21,8 @@ SRC=$(cd "$(dirname "$0")/.." && pwd)
 . "$SRC/scripts/lib.sh"
 # shellcheck source=../scripts/build.sh
 . "$SRC/scripts/build.sh"
+# shellcheck source=lib.sh
+. "$SRC/bench/lib.sh"
 
 DURATION=20 BDIR=${TMPDIR:-/tmp}/spot-bench-pages PORT="" OUT=$SRC/bench/RESULTS.md KEEP=0
 export SPOT_BUILD_DIR=${SPOT_BUILD_DIR:-${TMPDIR:-/tmp}/spot-bench-pages-build}
@@ -40,20 +42,7 @@ command -v wrk >/dev/null || die "wrk is needed"
 BUILD=$SPOT_BUILD_DIR
 [ -x "$BUILD/spot-fcgi" ] || spot_build "$BUILD" >/dev/null
 
-mkdir -p "$BDIR/log"
-cleanup() {
-  "$SRC/spot" down --dir "$BDIR" >/dev/null 2>&1 || true
-  [ "$KEEP" = 1 ] || rm -rf "$BDIR"
-}
-trap cleanup EXIT
-say "bench: stack in $BDIR on port $PORT"
-"$SRC/spot" up --dir "$BDIR" --port "$PORT" --no-demo >>"$BDIR/log/bench.log" 2>&1 \
-  || { tail -n 20 "$BDIR/log/bench.log" >&2; die "./spot up failed"; }
-set -a
-# shellcheck disable=SC1091
-. "$BDIR/spot.env"
-set +a
-dbq() { mariadb --socket="$SPOT_DB_SOCKET" -u "$(id -un)" -N -B spot -e "$1"; }
+bench_stack_up
 CURL=(curl -s --max-time 30 --cacert "$SPOT_CA_FILE")
 
 # ---- data ----
