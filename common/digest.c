@@ -4,12 +4,27 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <pthread.h>
 #include <stdlib.h>
+
+/*
+ * SHA-256 fetched from the default provider once: EVP_sha256() is looked up
+ * again at every EVP_Digest (a locked table search), which was most of the
+ * cost of hashing a token on every agent request.
+ */
+static EVP_MD *digest_md;
+static pthread_once_t digest_md_once = PTHREAD_ONCE_INIT;
+
+static void digest_md_fetch(void)
+{
+	digest_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
 
 void digest_sha256(const void *data, size_t len, unsigned char out[DIGEST_SHA256_LEN])
 {
 	unsigned int n = 0;
-	if (!EVP_Digest(data, len, out, &n, EVP_sha256(), NULL) || n != DIGEST_SHA256_LEN)
+	pthread_once(&digest_md_once, digest_md_fetch);
+	if (!EVP_Digest(data, len, out, &n, digest_md ? digest_md : EVP_sha256(), NULL) || n != DIGEST_SHA256_LEN)
 		abort();
 }
 

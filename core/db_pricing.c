@@ -56,8 +56,9 @@ static const char *const db_pricing_sql[] = {
 	"INSERT IGNORE INTO spot_price_snapshots (id, pool_id, agent_id, instance_id, source_role, price, observed_at, "
 	"received_at, request_id) SELECT j.id, j.pool_id, ?, ?, ?, j.price, j.observed_at, UTC_TIMESTAMP(3), ? "
 	"FROM " SAMPLES_TABLE,
+	"SELECT 1 FROM instances WHERE id = ? AND agent_id = ?",
 };
-enum { SQL_CHECK, SQL_REPORT_INSERT, SQL_REPORT_FIND, SQL_POOLS, SQL_SNAPSHOTS };
+enum { SQL_CHECK, SQL_REPORT_INSERT, SQL_REPORT_FIND, SQL_POOLS, SQL_SNAPSHOTS, SQL_OWNED };
 
 int db_pricing_check(struct db *db, struct arena *a, const char *agent_id, const char *instance_id,
 		     const char *pools_json, const char *types_json, struct pricing_check_result *out)
@@ -86,6 +87,15 @@ int db_pricing_check(struct db *db, struct arena *a, const char *agent_id, const
 	}
 	out->nunknown = nt;
 	return 0;
+}
+
+int db_pricing_owned(struct db *db, struct arena *a, const char *agent_id, const char *instance_id)
+{
+	struct db_param p[] = { DBP_STR(instance_id), DBP_STR(agent_id) };
+	struct db_rows r;
+	if (db_query(db, a, db_pricing_sql[SQL_OWNED], p, 2, &r) < 0)
+		return -1;
+	return r.nrows > 0;
 }
 
 int db_pricing_report_insert(struct db *db, const char *id, const struct pricing_report_row *r)

@@ -13,7 +13,8 @@
  *   pools    [{"pool","type","region","az"}, ...]: the distinct pools named;
  *   types    [{"type","region"}, ...]: the distinct (type, region) pairs.
  * Per report, the usual case is four statements: db_pricing_check (one
- * SELECT), the report row, the samples, and the audit row of the caller.
+ * SELECT; db_pricing_owned when the caller already knows every pool and
+ * catalog pair), the report row, the samples, and the audit row of the caller.
  */
 #ifndef SPOT_DB_PRICING_H
 #define SPOT_DB_PRICING_H
@@ -47,6 +48,8 @@ struct pricing_check_result {
  */
 int db_pricing_check(struct db *db, struct arena *a, const char *agent_id, const char *instance_id,
 		     const char *pools_json, const char *types_json, struct pricing_check_result *out);
+/* 1 when instance_id is one of agent_id's instances (a non-locking primary-key read), 0 not, -1 error. */
+int db_pricing_owned(struct db *db, struct arena *a, const char *agent_id, const char *instance_id);
 /* Records a report under id. -1 with db_is_duplicate() when (agent_id, request_id) exists. */
 int db_pricing_report_insert(struct db *db, const char *id, const struct pricing_report_row *r);
 /* The report an agent sent with request_id: 1 found (id, accepted filled), 0 none, -1 error. */

@@ -183,7 +183,7 @@ static int pricing_notify_unknown(struct db *db, struct arena *a, const char *ty
  * statements: the check, the report row, the samples, the audit row.
  */
 static enum core_result pricing_store_once(struct db *db, struct arena *a, const struct pricing_report *in,
-					   const char *request_id, const struct pricing_docs *docs,
+					   const char *request_id, const struct pricing_docs *docs, int all_known,
 					   const struct actor *who, struct pricing_outcome *out)
 {
 	struct pricing_report_row rep = {
@@ -203,8 +203,16 @@ static enum core_result pricing_store_once(struct db *db, struct arena *a, const
 	out->stored = 0;
 	out->nunknown = 0;
 	out->unknown = NULL;
-	if (db_pricing_check(db, a, in->agent_id, in->instance_id, docs->pools, docs->types, &chk) < 0)
+	if (all_known) {
+		/* every pool exists and every pair is in the catalog (pricing_known): ownership alone */
+		int owned = db_pricing_owned(db, a, in->agent_id, in->instance_id);
+		if (owned < 0)
+			return CORE_ERR;
+		memset(&chk, 0, sizeof(chk));
+		chk.owned = owned;
+	} else if (db_pricing_check(db, a, in->agent_id, in->instance_id, docs->pools, docs->types, &chk) < 0) {
 		return CORE_ERR;
+	}
 	if (!chk.owned)
 		return CORE_NOT_FOUND;
 	uuid_v7(out->report_id);
@@ -238,6 +246,7 @@ struct pricing_store_ctx {
 	const struct pricing_report *in;
 	const char *request_id;
 	struct pricing_docs docs;
+	int all_known;
 	const struct actor *who;
 	struct pricing_outcome *out;
 };
@@ -245,11 +254,98 @@ struct pricing_store_ctx {
 static enum core_result pricing_store_step(struct db *db, void *ctx)
 {
 	struct pricing_store_ctx *c = ctx;
-	return pricing_store_once(db, c->a, c->in, c->request_id, &c->docs, c->who, c->out);
+	return pricing_store_once(db, c->a, c->in, c->request_id, &c->docs, c->all_known, c->who, c->out);
 }
 
-enum core_result pricing_report_store(struct db *db, struct arena *a, const struct pricing_report *in,
-				      const struct actor *who, struct pricing_outcome *out)
+/* ---- pricing_known: pools and catalog pairs seen to exist ---- */
+
+struct pricing_known *pricing_known_new(void)
+{
+	return calloc(1, sizeof(struct pricing_known));
+}
+
+void pricing_known_free(struct pricing_known *k)
+{
+	free(k);
+}
+
+/* "p<pool_id>" or "t<type> <region>" into key; -1 when it does not fit (then never known). */
+static int pricing_known_key(char key[PRICING_KNOWN_KEY], char kind, const char *a, const char *b)
+{
+	int n = b ? snprintf(key, PRICING_KNOWN_KEY, "%c%s %s", kind, a, b) : snprintf(key, PRICING_KNOWN_KEY, "%c%s", kind, a);
+	return n > 0 && n < PRICING_KNOWN_KEY ? 0 : -1;
+}
+
+static size_t pricing_known_set(const char *key)
+{
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+	for (const unsigned char *p = (const unsigned char *)key; *p; p++)
+		h = (h ^ *p) * 1099511628211ULL;
+	return (size_t)(h & (PRICING_KNOWN_SLOTS - 1)) & ~(size_t)(PRICING_KNOWN_WAYS - 1);
+}
+
+static int pricing_known_has(const struct pricing_known *k, char kind, const char *a, const char *b, int64_t now_ms)
+{
+	char key[PRICING_KNOWN_KEY];
+	if (pricing_known_key(key, kind, a, b) < 0)
+		return 0;
+	size_t set = pricing_known_set(key);
+	for (size_t i = set; i < set + PRICING_KNOWN_WAYS; i++)
+		if (k->slot[i].until_ms > now_ms && !strcmp(k->slot[i].key, key))
+			return 1;
+	return 0;
+}
+
+static void pricing_known_add(struct pricing_known *k, char kind, const char *a, const char *b, int64_t now_ms)
+{
+	char key[PRICING_KNOWN_KEY];
+	if (pricing_known_key(key, kind, a, b) < 0)
+		return;
+	size_t set = pricing_known_set(key), use = set;
+	for (size_t i = set; i < set + PRICING_KNOWN_WAYS; i++) {
+		if (!strcmp(k->slot[i].key, key)) {
+			use = i;
+			break;
+		}
+		if (k->slot[i].until_ms < k->slot[use].until_ms)
+			use = i;
+	}
+	memcpy(k->slot[use].key, key, strlen(key) + 1);
+	k->slot[use].until_ms = now_ms + PRICING_KNOWN_TTL_MS;
+}
+
+static int pricing_known_all(const struct pricing_known *k, const struct pricing_report *in, int64_t now_ms)
+{
+	if (!k || !in->nrows)
+		return 0;
+	for (size_t i = 0; i < in->nrows; i++) {
+		const struct price_row *r = &in->rows[i];
+		if (!pricing_known_has(k, 'p', r->pool_id, NULL, now_ms) ||
+		    !pricing_known_has(k, 't', r->instance_type, r->region, now_ms))
+			return 0;
+	}
+	return 1;
+}
+
+/* After a stored report: its pools exist now, and its pairs the catalog did not lack are in it. */
+static void pricing_known_learn(struct pricing_known *k, const struct pricing_report *in,
+				const struct pricing_outcome *out, int64_t now_ms)
+{
+	for (size_t i = 0; k && i < in->nrows; i++) {
+		const struct price_row *r = &in->rows[i];
+		int unknown = 0;
+		pricing_known_add(k, 'p', r->pool_id, NULL, now_ms);
+		for (size_t u = 0; u < out->nunknown && !unknown; u++)
+			unknown = !strcmp(out->unknown[2 * u], r->instance_type) &&
+				  !strcmp(out->unknown[2 * u + 1], r->region);
+		if (!unknown)
+			pricing_known_add(k, 't', r->instance_type, r->region, now_ms);
+	}
+}
+
+enum core_result pricing_report_store(struct db *db, struct arena *a, struct pricing_known *known,
+				      const struct pricing_report *in, const struct actor *who,
+				      struct pricing_outcome *out)
 {
 	char made[UUID_STR_LEN + 1];
 	struct pricing_store_ctx c = { .a = a, .in = in, .request_id = in->request_id, .who = who, .out = out };
@@ -261,8 +357,14 @@ enum core_result pricing_report_store(struct db *db, struct arena *a, const stru
 		uuid_v7(made);
 		c.request_id = made;
 	}
+	int64_t now_ms = time_mono_ms();
 	pricing_docs_make(a, in, &c.docs);
+	c.all_known = pricing_known_all(known, in, now_ms);
 	rc = txn_run(db, "pricing_report_store", 0, pricing_store_step, &c);
+	if (rc == CORE_OK && !c.all_known)
+		pricing_known_learn(known, in, out, now_ms);
+	if (rc == CORE_OK)
+		out->known = c.all_known;
 	if (rc != CORE_DUPLICATE)
 		return rc;
 	/* request_id was recorded before: a replay, answered with the first report's id and count. */

@@ -76,18 +76,46 @@ struct pricing_outcome {
 	long stored;            /* new rows in spot_price_snapshots */
 	long duplicates;        /* accepted rows that were stored before */
 	int replayed;           /* request_id was recorded before: nothing was written now */
+	int known;              /* every pool and pair was known (pricing_known): the JSON check was skipped */
 	const char **unknown;   /* (type, region) pairs the catalog lacks */
 	size_t nunknown;
 };
+
+/*
+ * What a worker has seen exist: pools (spot_pools rows, which nothing
+ * deletes) and (type, region) pairs of the catalog. A report whose pools and
+ * pairs are all known, and not older than PRICING_KNOWN_TTL_MS, skips the
+ * check that reads its documents through JSON_TABLE (most of a report's
+ * database time after the samples' insert) for a primary-key read of its
+ * instance. The TTL bounds how long a pool removed by hand, or a catalog
+ * entry deleted, goes unnoticed. Entries are replaced by the oldest first.
+ */
+#define PRICING_KNOWN_SLOTS 1024 /* a power of two */
+#define PRICING_KNOWN_WAYS 4
+#define PRICING_KNOWN_TTL_MS (60 * 1000)
+#define PRICING_KNOWN_KEY (AWS_POOL_ID_MAX + 2)
+
+struct pricing_known {
+	struct pricing_known_slot {
+		int64_t until_ms; /* 0: empty */
+		char key[PRICING_KNOWN_KEY];
+	} slot[PRICING_KNOWN_SLOTS];
+};
+
+/* A table with nothing known (calloc'd memory is one too); NULL when out of memory. */
+struct pricing_known *pricing_known_new(void);
+void pricing_known_free(struct pricing_known *k);
 
 /*
  * Stores an accepted report. CORE_OK with out filled; CORE_NOT_FOUND when the
  * instance is not this agent's; CORE_ERR on a database error. Retries
  * deadlocks itself. A request_id the agent used before (a spooled report sent
  * again after its idempotency key expired) changes nothing and answers the
- * first report's id with replayed set.
+ * first report's id with replayed set. known (may be NULL: always check) is
+ * read before and filled after a stored report.
  */
-enum core_result pricing_report_store(struct db *db, struct arena *a, const struct pricing_report *in,
-				      const struct actor *who, struct pricing_outcome *out);
+enum core_result pricing_report_store(struct db *db, struct arena *a, struct pricing_known *known,
+				      const struct pricing_report *in, const struct actor *who,
+				      struct pricing_outcome *out);
 
 #endif

@@ -1,5 +1,6 @@
 /* agent_pricing.c - the pricing-report endpoint. */
 #include "fcgi-app/agent_pricing.h"
+#include "fcgi-app/metrics.h"
 #include "fcgi-app/app.h"
 #include "fcgi-app/validate.h"
 #include "core/awsnames.h"
@@ -183,7 +184,7 @@ void agent_pricing_report(struct app *app, struct request *req, struct response 
 	in.rows = rows;
 	in.nrows = nok;
 	app_actor(req, &who);
-	rc = pricing_report_store(&app->db, req->arena, &in, &who, &out);
+	rc = pricing_report_store(&app->db, req->arena, app->pricing_known, &in, &who, &out);
 	if (rc == CORE_NOT_FOUND) {
 		response_error(res, 404, "not_found", "this instance is not registered to this agent", "instance_id");
 		return;
@@ -192,6 +193,8 @@ void agent_pricing_report(struct app *app, struct request *req, struct response 
 		app_db_error(app, res, "agent_pricing_report");
 		return;
 	}
+	if (!out.replayed)
+		metrics_add_pricing(app->metrics, out.known);
 	struct json_object *o = json_object_new_object(), *unknown = json_object_new_array();
 	for (size_t i = 0; i < out.nunknown; i++) {
 		struct json_object *u = json_object_new_object();

@@ -3,6 +3,7 @@
 #include "fcgi-app/metrics.h"
 #include "core/clients.h"
 #include "core/idempotency.h"
+#include "core/pricing.h"
 #include "fcgi-app/validate.h"
 #include "fcgi-app/mustache.h"
 #include "fcgi-app/pages.h"
@@ -78,6 +79,11 @@ int app_init(struct app *app, const struct config *cfg, struct metrics *metrics,
 	}
 	if (app_memo_open(app, cfg, err, errsize) < 0)
 		return -1;
+	app->pricing_known = pricing_known_new();
+	if (!app->pricing_known) {
+		snprintf(err, errsize, "out of memory");
+		return -1;
+	}
 	/* Templates are compiled once per worker; a broken one stops the worker with its file and line. */
 	app->templates = mustache_set_new();
 	if (mustache_set_load_dir(app->templates, config_get(cfg, "SPOT_TEMPLATES_DIR", SPOT_DEFAULT_TEMPLATES), err,
@@ -95,6 +101,8 @@ void app_release(struct app *app)
 	app->templates = NULL;
 	shmcache_free(app->hb_memo.cache);
 	app->hb_memo.cache = NULL;
+	pricing_known_free(app->pricing_known);
+	app->pricing_known = NULL;
 	db_release(&app->db);
 }
 

@@ -20,6 +20,7 @@
 struct config;
 struct metrics;
 struct mustache_set;
+struct pricing_known;
 struct kv;
 
 /*
@@ -42,6 +43,7 @@ struct app {
 	struct db db;
 	struct metrics *metrics;
 	struct agents_memo_ctx hb_memo; /* remembered heartbeat answers, shared through SPOT_HB_MEMO_FILE (core/agents.c) */
+	struct pricing_known *pricing_known; /* pools and catalog pairs this worker saw exist (core/pricing.h) */
 	const struct route *routes;
 	size_t nroutes;
 	unsigned char admin_token_hash[32];

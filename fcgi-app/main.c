@@ -17,16 +17,18 @@
 #include "fcgi-app/app.h"
 #include "fcgi-app/metrics.h"
 
+#include <errno.h>
 #include <fcgiapp.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 static volatile sig_atomic_t main_stop;
 static volatile sig_atomic_t main_in_request;
 
-/* Idle in accept(): leave now. Inside a request: finish it, then leave. */
+/* SIGTERM, SIGINT, SIGUSR1. Idle in accept(): leave now. Inside a request: finish it, then leave. */
 static void main_on_term(int sig)
 {
 	(void)sig;
@@ -64,6 +66,28 @@ static int main_input_done(FCGX_Request *fr)
 {
 	char c;
 	return FCGX_GetStr(&c, 1, fr->in) == 0 && FCGX_HasSeenEOF(fr->in) == EOF;
+}
+
+/*
+ * Waits for nginx's next connection and reads its request. The worker accepts
+ * on the pool's socket (fd 0) itself: the kernel wakes one waiting worker per
+ * connection, as in libfcgi, without the select() libfcgi adds after every
+ * accept. keepConnection is set so that FCGX_Accept_r's opening
+ * FCGX_Finish_r leaves the new connection open; the request's own flags
+ * replace it. Returns FCGX_Accept_r's result, or -1 when accept fails.
+ */
+static int main_accept(FCGX_Request *fr)
+{
+	for (;;) {
+		int fd = accept4(0, NULL, NULL, SOCK_CLOEXEC);
+		if (fd >= 0) {
+			fr->ipcFd = fd;
+			fr->keepConnection = 1;
+			return FCGX_Accept_r(fr);
+		}
+		if (errno != EINTR && errno != ECONNABORTED && errno != EPROTO)
+			return -1;
+	}
 }
 
 static void main_serve(struct app *app, FCGX_Request *fr, struct arena *arena, struct response *res,
@@ -146,6 +170,8 @@ int main(int argc, char **argv)
 	sa.sa_handler = main_on_term;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	/* multiwatch's graceful stop (its default --signal); installed before FCGX_Init, so libfcgi keeps it */
+	sigaction(SIGUSR1, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 
@@ -159,7 +185,7 @@ int main(int argc, char **argv)
 	metrics_worker_started(metrics);
 	log_info("worker started");
 	while (!main_stop) {
-		if (FCGX_Accept_r(&fr) < 0)
+		if (main_accept(&fr) < 0)
 			break;
 		main_in_request = 1;
 		main_serve(&app, &fr, &arena, &res, &out);

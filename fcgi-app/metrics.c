@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define METRICS_MAGIC 0x53504f544d455431ULL /* "SPOTMET1" */
+#define METRICS_MAGIC 0x53504f544d455432ULL /* "SPOTMET2" */
 #define METRICS_SLOTS 512
 #define METRICS_BUCKETS 12
 
@@ -36,6 +36,7 @@ struct metrics_shared {
 	uint64_t workers_started;
 	uint64_t db_errors;
 	uint64_t db_reconnects;
+	uint64_t pricing_known[2]; /* reports stored without / with every pool and pair known */
 	uint64_t latency_count;
 	uint64_t latency_sum_us;
 	uint64_t latency_buckets[METRICS_BUCKETS]; /* non-cumulative */
@@ -146,6 +147,12 @@ void metrics_add_db(struct metrics *m, uint64_t errors, uint64_t reconnects)
 		metrics_add(&m->sh->db_reconnects, reconnects);
 }
 
+void metrics_add_pricing(struct metrics *m, int known)
+{
+	if (m)
+		metrics_add(&m->sh->pricing_known[known ? 1 : 0], 1);
+}
+
 void metrics_worker_started(struct metrics *m)
 {
 	if (m)
@@ -200,9 +207,15 @@ void metrics_render(const struct metrics *m, const struct route *routes, size_t 
 		    "# HELP spot_workers_started_total Worker processes started since the pool's metrics file was made.\n"
 		    "# TYPE spot_workers_started_total counter\nspot_workers_started_total %llu\n"
 		    "# HELP spot_metrics_slots_full_total Requests not counted by route because the table was full.\n"
-		    "# TYPE spot_metrics_slots_full_total counter\nspot_metrics_slots_full_total %llu\n",
+		    "# TYPE spot_metrics_slots_full_total counter\nspot_metrics_slots_full_total %llu\n"
+		    "# HELP spot_pricing_reports_total Pricing reports stored, by whether the worker knew every pool and "
+		    "catalog pair (known: no JSON check) or read them (checked).\n"
+		    "# TYPE spot_pricing_reports_total counter\n"
+		    "spot_pricing_reports_total{pools=\"checked\"} %llu\nspot_pricing_reports_total{pools=\"known\"} %llu\n",
 		    (unsigned long long)__atomic_load_n(&sh->db_errors, __ATOMIC_RELAXED),
 		    (unsigned long long)__atomic_load_n(&sh->db_reconnects, __ATOMIC_RELAXED),
 		    (unsigned long long)__atomic_load_n(&sh->workers_started, __ATOMIC_RELAXED),
-		    (unsigned long long)__atomic_load_n(&sh->slots_full, __ATOMIC_RELAXED));
+		    (unsigned long long)__atomic_load_n(&sh->slots_full, __ATOMIC_RELAXED),
+		    (unsigned long long)__atomic_load_n(&sh->pricing_known[0], __ATOMIC_RELAXED),
+		    (unsigned long long)__atomic_load_n(&sh->pricing_known[1], __ATOMIC_RELAXED));
 }

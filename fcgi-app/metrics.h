@@ -25,6 +25,8 @@ void metrics_close(struct metrics *m);
 void metrics_record(struct metrics *m, int route_index, int status, int64_t duration_us);
 void metrics_add_db(struct metrics *m, uint64_t errors, uint64_t reconnects);
 void metrics_worker_started(struct metrics *m);
+/* A stored pricing report; known: its pools and catalog pairs were all known (core/pricing.h). */
+void metrics_add_pricing(struct metrics *m, int known);
 
 /* Prometheus text exposition format 0.0.4. */
 void metrics_render(const struct metrics *m, const struct route *routes, size_t nroutes, struct strbuf *out);

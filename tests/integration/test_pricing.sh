@@ -156,6 +156,51 @@ expect_error 400 validation_failed
 http POST "$URL" -H "Authorization: Bearer $T1_TOKEN" -H 'Content-Type: text/plain' -d "{}"; expect_error 415 unsupported_media_type
 [ "$(snapshots)" = "$before" ] || fail "a bad body stored samples"
 
+# ---- known pools and pairs (core/pricing.h, pricing_known) ----
+# A worker that stored a report remembers its pools and catalog pairs; a later report naming only
+# those skips the JSON check for a primary-key read of its instance. Forty reports reach each of the
+# 4 workers; then the rules must hold on that path as well.
+known_count() {
+  http GET /metrics
+  awk -v k="spot_pricing_reports_total{pools=\"$1\"}" '$1 == k {print $2}' <<<"$BODY"
+}
+known_row() { printf '{"instance_type":"%s","az":"%s","price":%s,"observed_at":"%s"}' "$@"; }
+k0=$(known_count known)
+for i in $(seq 1 40); do
+  at=$(ago "$((3000 + i)) seconds")
+  report -d "{\"instance_id\":\"$I1\",\"role\":\"primary\",\"prices\":[$(known_row t3.medium us-east-1a 0.011 "$at"),$(known_row m5.large us-east-1b 0.031 "$at")]}"
+  expect_status 200
+done
+k1=$(known_count known)
+[ -n "$k1" ] && [ $((k1 - k0)) -ge 30 ] || fail "only $((k1 - k0)) of 40 reports of known pools skipped the check"
+# Another agent's instance, every pool known: refused each time, nothing stored.
+at=$(ago '2900 seconds')
+for i in $(seq 1 8); do
+  report -d "{\"instance_id\":\"$I2\",\"role\":\"primary\",\"prices\":[$(known_row t3.medium us-east-1a 0.011 "$at")]}"
+  expect_error 404 not_found instance_id
+done
+[ "$(sql "SELECT COUNT(*) FROM spot_price_snapshots WHERE instance_id='$I2' AND agent_id='$A1'")" = 0 ] || fail "a known-pool report stored another agent's instance"
+# A new pool among known ones is created (a Local Zone no test used), with every sample stored.
+LZ=us-east-1-$(openssl rand -hex 4 | tr 0-9 g-p)-1a
+for i in $(seq 1 8); do
+  at=$(ago "$((2800 - i)) seconds")
+  report -d "{\"instance_id\":\"$I1\",\"role\":\"primary\",\"prices\":[$(known_row t3.medium us-east-1a 0.012 "$at"),$(known_row t3.medium "$LZ" 0.013 "$at")]}"
+  expect_status 200
+  expect_json .duplicates 0
+  [ "$(sql "SELECT COUNT(*) FROM spot_pools WHERE id='t3.medium.$LZ'")" = 1 ] || fail "report $i: pool t3.medium.$LZ was not created"
+  expect_json '.unknown_types | length' 0
+done
+[ "$(sql "SELECT COUNT(*) FROM spot_price_snapshots WHERE pool_id='t3.medium.$LZ' AND instance_id='$I1'")" = 8 ] || fail "new-pool samples"
+# An unknown type among known pools is still reported, every time.
+for i in $(seq 1 8); do
+  at=$(ago "$((2700 - i)) seconds")
+  report -d "{\"instance_id\":\"$I1\",\"role\":\"primary\",\"prices\":[$(known_row t3.medium us-east-1a 0.012 "$at"),$(known_row "$POOL_TYPE.large" us-east-1a 0.02 "$at")]}"
+  expect_status 200
+  expect_json '.unknown_types | map(.instance_type + "/" + .region) | join(",")' "$POOL_TYPE.large/us-east-1"
+done
+[ "$(known_count checked)" -ge 1 ] || fail "no checked reports counted"
+before=$(snapshots)
+
 # ---- tenancy: another client's agent, another agent's instance ----
 report -d "{\"instance_id\":\"$(rand_instance_id)\",\"role\":\"primary\",\"prices\":[$ok_row]}"
 expect_error 404 not_found instance_id

@@ -102,7 +102,12 @@ static const char empty_render[] =
 	"spot_workers_started_total 0\n"
 	"# HELP spot_metrics_slots_full_total Requests not counted by route because the table was full.\n"
 	"# TYPE spot_metrics_slots_full_total counter\n"
-	"spot_metrics_slots_full_total 0\n";
+	"spot_metrics_slots_full_total 0\n"
+	"# HELP spot_pricing_reports_total Pricing reports stored, by whether the worker knew every pool and catalog "
+	"pair (known: no JSON check) or read them (checked).\n"
+	"# TYPE spot_pricing_reports_total counter\n"
+	"spot_pricing_reports_total{pools=\"checked\"} 0\n"
+	"spot_pricing_reports_total{pools=\"known\"} 0\n";
 
 START_TEST(test_render_empty)
 {

@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -89,6 +91,40 @@ START_TEST(test_uuid_v7_order)
 }
 END_TEST
 
+/*
+ * UUIDs draw on a per-thread pool of random bytes: a forked child must not
+ * hand out what its parent hands out next (the pool is emptied in the child).
+ */
+START_TEST(test_uuid_fork_distinct)
+{
+	char parent[UUID_STR_LEN + 1], child[UUID_STR_LEN + 1] = "";
+	int fds[2], status = 0;
+	uuid_v4(parent); /* the pool is filled before the fork */
+	ck_assert_int_eq(pipe(fds), 0);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		char u[UUID_STR_LEN + 1];
+		uuid_v4(u);
+		_exit(write(fds[1], u, UUID_STR_LEN) == UUID_STR_LEN ? 0 : 1);
+	}
+	close(fds[1]);
+	ck_assert_int_eq((int)read(fds[0], child, UUID_STR_LEN), UUID_STR_LEN);
+	close(fds[0]);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	uuid_v4(parent);
+	ck_assert_str_ne(parent, child);
+	/* many in a row stay distinct across pool refills */
+	char seen[200][UUID_STR_LEN + 1];
+	for (int i = 0; i < 200; i++) {
+		uuid_v7(seen[i]);
+		for (int j = 0; j < i; j++)
+			ck_assert_str_ne(seen[i], seen[j]);
+	}
+}
+END_TEST
+
 static Suite *uuid_suite(void)
 {
 	Suite *s = suite_create("uuid");
@@ -97,6 +133,7 @@ static Suite *uuid_suite(void)
 	tcase_add_loop_test(tc, test_uuid_v7_time, 0, (int)NELEM(v7_times));
 	tcase_add_test(tc, test_uuid_v7_now);
 	tcase_add_test(tc, test_uuid_v7_order);
+	tcase_add_test(tc, test_uuid_fork_distinct);
 	suite_add_tcase(s, tc);
 	return s;
 }
