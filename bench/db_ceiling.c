@@ -156,13 +156,15 @@ static const char sql_hb_state[] =
 	"WHERE t.token_hash = ? AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > UTC_TIMESTAMP(3)) "
 	"AND (t.kind = 'client' OR t.agent_id = i.agent_id)";
 static const char sql_hb_gen[] =
-	"UPDATE instances SET last_heartbeat_at = UTC_TIMESTAMP(3), reported_status = ?, uptime_seconds = ? "
+	"UPDATE instances FORCE INDEX (PRIMARY) SET last_heartbeat_at = UTC_TIMESTAMP(3), reported_status = ?, "
+	"uptime_seconds = ? "
 	"WHERE id = ? AND agent_id = ? AND role = ? AND hb_gen = ?";
 /* core/auth.c SQL_AUTH_TOUCH: at most once per token per AUTH_TOUCH_S. */
 static const char sql_touch[] = "UPDATE client_tokens SET last_used_at = UTC_TIMESTAMP(3) WHERE id = ? "
 				"AND (last_used_at IS NULL OR last_used_at < UTC_TIMESTAMP(3) - INTERVAL ? SECOND)";
 static const char sql_hb_instance[] =
-	"UPDATE instances SET last_heartbeat_at = UTC_TIMESTAMP(3), reported_status = ?, uptime_seconds = ? "
+	"UPDATE instances FORCE INDEX (PRIMARY) SET last_heartbeat_at = UTC_TIMESTAMP(3), reported_status = ?, "
+	"uptime_seconds = ? "
 	"WHERE id = ? AND agent_id = ?";
 static const char sql_hb_online[] = "UPDATE agents SET status = 'online', last_heartbeat_at = UTC_TIMESTAMP(3), "
 				    "reported_status = ? WHERE id = ? AND status = 'offline'";

@@ -60,7 +60,8 @@ static const char *const db_agents_sql[] = {
 	"AND " DB_AGENTS_HANDABLE " AND c.expires_at > UTC_TIMESTAMP(3) "
 	"AND (c.instance_id = i.id OR (c.instance_id IS NULL AND i.role = 'primary'))) "
 	"FROM instances i JOIN agents a ON a.id = i.agent_id WHERE i.id = ? AND i.agent_id = ?",
-	"UPDATE instances SET last_heartbeat_at = UTC_TIMESTAMP(3), reported_status = ?, uptime_seconds = ? "
+	"UPDATE instances FORCE INDEX (PRIMARY) SET last_heartbeat_at = UTC_TIMESTAMP(3), reported_status = ?, "
+	"uptime_seconds = ? "
 	"WHERE id = ? AND agent_id = ?",
 	"UPDATE agents SET status = 'online', last_heartbeat_at = UTC_TIMESTAMP(3), reported_status = ? "
 	"WHERE id = ? AND status = 'offline'",
@@ -96,8 +97,14 @@ static const char *const db_agents_sql[] = {
 	"JOIN agents a ON a.id = i.agent_id "
 	"WHERE t.token_hash = ? AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > UTC_TIMESTAMP(3)) "
 	"AND (t.kind = 'client' OR t.agent_id = i.agent_id)",
-	/* The remembered heartbeat: one matched row proves its answer still holds (migration 0017). */
-	"UPDATE instances SET last_heartbeat_at = UTC_TIMESTAMP(3), reported_status = ?, uptime_seconds = ? "
+	/*
+	 * The remembered heartbeat: one matched row proves its answer still holds (migration 0017).
+	 * Both heartbeat writes name the primary key: left to itself MariaDB 10.11 reads the row
+	 * through idx_instances_agent_role (a range of one row), which cost ~12 % more server CPU
+	 * per UPDATE here (EXPLAIN shows the choice; bench/RESULTS.md has the numbers).
+	 */
+	"UPDATE instances FORCE INDEX (PRIMARY) SET last_heartbeat_at = UTC_TIMESTAMP(3), reported_status = ?, "
+	"uptime_seconds = ? "
 	"WHERE id = ? AND agent_id = ? AND role = ? AND hb_gen = ?",
 };
 enum {
