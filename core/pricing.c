@@ -272,7 +272,8 @@ void pricing_known_free(struct pricing_known *k)
 /* "p<pool_id>" or "t<type> <region>" into key; -1 when it does not fit (then never known). */
 static int pricing_known_key(char key[PRICING_KNOWN_KEY], char kind, const char *a, const char *b)
 {
-	int n = b ? snprintf(key, PRICING_KNOWN_KEY, "%c%s %s", kind, a, b) : snprintf(key, PRICING_KNOWN_KEY, "%c%s", kind, a);
+	int n = b ? snprintf(key, PRICING_KNOWN_KEY, "%c%s %s", kind, a, b)
+		  : snprintf(key, PRICING_KNOWN_KEY, "%c%s", kind, a);
 	return n > 0 && n < PRICING_KNOWN_KEY ? 0 : -1;
 }
 
