@@ -1,6 +1,6 @@
 -- heartbeat.lua - wrk script for bench/heartbeat.sh: heartbeats from a registered fleet.
 --
---   wrk -t2 -c32 -d15s --latency -s bench/heartbeat.lua https://127.0.0.1:PORT -- FILE THREADS [PREFIX]
+--   wrk -t1 -c32 -d15s --latency -s bench/heartbeat.lua https://127.0.0.1:PORT -- FILE THREADS [PREFIX]
 --
 -- FILE has one agent a line: "agent_id instance_id agent_token sha256hex" (bench/hb_register.py).
 -- Each wrk thread takes every Nth agent (N = threads) and cycles through its share, so all

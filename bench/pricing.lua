@@ -1,6 +1,6 @@
 -- pricing.lua - wrk script for bench/heartbeat.sh: pricing reports of 20 prices each.
 --
---   wrk -t2 -c32 -d15s --latency -s bench/pricing.lua https://127.0.0.1:PORT -- FILE THREADS [PREFIX]
+--   wrk -t1 -c32 -d15s --latency -s bench/pricing.lua https://127.0.0.1:PORT -- FILE THREADS [PREFIX]
 --
 -- FILE and the split over threads as in bench/heartbeat.lua. Every request is
 --   POST PREFIX/api/agents/{agent_id}/pricing-report   (DESIGN.md section 5)
