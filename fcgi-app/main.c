@@ -22,6 +22,8 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -69,29 +71,82 @@ static int main_input_done(FCGX_Request *fr)
 }
 
 /*
- * Waits for nginx's next connection and reads its request. The worker accepts
- * on the pool's socket (fd 0) itself: the kernel wakes one waiting worker per
- * connection, as in libfcgi, without the select() libfcgi adds after every
- * accept. keepConnection is set so that FCGX_Accept_r's opening
- * FCGX_Finish_r leaves the new connection open; the request's own flags
- * replace it. Returns FCGX_Accept_r's result, or -1 when accept fails.
+ * The connections this worker serves. nginx keeps connections to the pool
+ * open between requests (upstream keepalive, fastcgi_keep_conn), and any
+ * worker may hold several: it waits on all of them and on the pool's socket
+ * at once (epoll; EPOLLEXCLUSIVE wakes one waiting worker per new
+ * connection), so a connection idle in nginx's cache never pins a worker.
  */
-static int main_accept(FCGX_Request *fr)
+#define MAIN_CONNS_MAX 32 /* kept connections per worker; more are closed after their request */
+#define MAIN_FD_MAX 1024
+
+struct main_conns {
+	int ep;
+	int nkept;
+	unsigned char kept[MAIN_FD_MAX];
+};
+
+static int main_conns_init(struct main_conns *c)
 {
-	for (;;) {
-		int fd = accept4(0, NULL, NULL, SOCK_CLOEXEC);
-		if (fd >= 0) {
-			fr->ipcFd = fd;
-			fr->keepConnection = 1;
-			return FCGX_Accept_r(fr);
-		}
-		if (errno != EINTR && errno != ECONNABORTED && errno != EPROTO)
-			return -1;
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLEXCLUSIVE, .data.fd = 0 };
+	int fl = fcntl(0, F_GETFL);
+	memset(c, 0, sizeof(*c));
+	c->ep = epoll_create1(EPOLL_CLOEXEC);
+	if (c->ep < 0 || fl < 0 || fcntl(0, F_SETFL, fl | O_NONBLOCK) < 0 || epoll_ctl(c->ep, EPOLL_CTL_ADD, 0, &ev) < 0)
+		return log_err("main: epoll on the pool socket: %s", strerror(errno));
+	return 0;
+}
+
+/* fd was closed (by libfcgi or here): epoll forgot it with the close. */
+static void main_conns_gone(struct main_conns *c, int fd)
+{
+	if (fd >= 0 && fd < MAIN_FD_MAX && c->kept[fd]) {
+		c->kept[fd] = 0;
+		c->nkept--;
 	}
 }
 
+/* After a request on fd: libfcgi left fr->ipcFd open (kept for nginx's next request) or closed it. */
+static void main_conns_after(struct main_conns *c, FCGX_Request *fr, int fd)
+{
+	int open_fd = fr->ipcFd;
+	fr->ipcFd = -1;
+	if (open_fd != fd)
+		main_conns_gone(c, fd);
+	if (open_fd < 0 || (open_fd < MAIN_FD_MAX && c->kept[open_fd]))
+		return;
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = open_fd };
+	if (open_fd >= MAIN_FD_MAX || epoll_ctl(c->ep, EPOLL_CTL_ADD, open_fd, &ev) < 0) {
+		close(open_fd);
+		return;
+	}
+	c->kept[open_fd] = 1;
+	c->nkept++;
+}
+
+/*
+ * The next connection with a request to read, accepted or kept; -1 when
+ * there is none yet (woken for a connection another worker took, or one nginx
+ * closed).
+ */
+static int main_conns_ready(struct main_conns *c, const struct epoll_event *ev)
+{
+	int fd = ev->data.fd;
+	char b;
+	if (fd == 0)
+		return accept4(0, NULL, NULL, SOCK_CLOEXEC);
+	ssize_t n = recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+	if (n > 0)
+		return fd;
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return -1;
+	close(fd); /* nginx closed it (or it failed) */
+	main_conns_gone(c, fd);
+	return -1;
+}
+
 static void main_serve(struct app *app, FCGX_Request *fr, struct arena *arena, struct response *res,
-		       struct strbuf *out)
+		       struct strbuf *out, int may_keep)
 {
 	struct request req;
 	struct request_error rerr;
@@ -112,8 +167,12 @@ static void main_serve(struct app *app, FCGX_Request *fr, struct arena *arena, s
 	}
 	response_serialize(res, req.trace_id, req.method == HTTP_HEAD, out);
 	FCGX_PutStr(out->buf, (int)out->len, fr->out);
-	if (main_input_done(fr))
+	if (!main_input_done(fr)) {
+		fr->keepConnection = 0; /* unread input: closed with libfcgi's drain */
+	} else if (!fr->keepConnection || !may_keep) {
+		fr->keepConnection = 0;
 		FCGX_Detach(fr); /* a detached request is closed without libfcgi's drain */
+	}
 	FCGX_Finish_r(fr);
 	clock_gettime(CLOCK_MONOTONIC, &ts1);
 	us = (int64_t)(ts1.tv_sec - ts0.tv_sec) * 1000000 + (ts1.tv_nsec - ts0.tv_nsec) / 1000;
@@ -139,6 +198,7 @@ int main(int argc, char **argv)
 	struct response res;
 	struct strbuf out = STRBUF_INIT;
 	FCGX_Request fr;
+	static struct main_conns conns;
 	const char *config_file = NULL;
 	char err[512];
 	struct sigaction sa;
@@ -184,13 +244,31 @@ int main(int argc, char **argv)
 	response_init(&res);
 	metrics_worker_started(metrics);
 	log_info("worker started");
+	if (main_conns_init(&conns) < 0)
+		return 2;
 	while (!main_stop) {
-		if (main_accept(&fr) < 0)
+		struct epoll_event evs[16];
+		int n = epoll_wait(conns.ep, evs, 16, -1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			log_err("main: epoll_wait: %s", strerror(errno));
 			break;
-		main_in_request = 1;
-		main_serve(&app, &fr, &arena, &res, &out);
-		arena_reset(&arena);
-		main_in_request = 0;
+		}
+		for (int i = 0; i < n && !main_stop; i++) {
+			int fd = main_conns_ready(&conns, &evs[i]);
+			if (fd < 0)
+				continue;
+			main_in_request = 1;
+			fr.ipcFd = fd;
+			fr.keepConnection = 1; /* so FCGX_Accept_r's opening FCGX_Finish_r leaves fd open */
+			if (FCGX_Accept_r(&fr) >= 0)
+				main_serve(&app, &fr, &arena, &res, &out,
+					   conns.nkept < MAIN_CONNS_MAX || (fd < MAIN_FD_MAX && conns.kept[fd]));
+			main_conns_after(&conns, &fr, fd);
+			arena_reset(&arena);
+			main_in_request = 0;
+		}
 	}
 	log_info("worker stopping");
 	response_release(&res);

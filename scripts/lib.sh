@@ -55,9 +55,15 @@ port_in_use() {
 
 # free_port: a loopback port nothing listens on, from a random start.
 free_port() {
-  local p i
+  # Below the kernel's ephemeral range: a port in it can be the local end of any outgoing
+  # connection (curl, wrk, clients of the stack), and a server that binds it later fails
+  # with "address in use" (mariadbd then never becomes ready).
+  local p i low span
+  low=$(awk '{print $1}' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+  span=$((low - 20000))
+  [ "$span" -ge 1000 ] || span=1000
   for ((i = 0; i < 200; i++)); do
-    p=$((20000 + RANDOM % 30000))
+    p=$((20000 + RANDOM % span))
     port_in_use "$p" || { echo "$p"; return 0; }
   done
   die "no free loopback port found"

@@ -20,6 +20,11 @@ fail() { printf 'FAIL %s: %s\n' "$IT_NAME" "$*" >&2; [ -n "${BODY:-}" ] && print
 note() { printf '  %s: %s\n' "$IT_NAME" "$*"; }
 it_ok() { printf 'ok %s\n' "$IT_NAME"; }
 
+# A loopback port nothing listens on, below the ephemeral range (scripts/lib.sh free_port).
+it_free_port() {
+  bash -c '. "$1/scripts/lib.sh"; free_port' _ "$SRC" || fail "no free loopback port"
+}
+
 it_env() {
   [ -f "$IT_DIR/spot.env" ] || fail "no stack in $IT_DIR (did the it_stack_up fixture run?)"
   set -a

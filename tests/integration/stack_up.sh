@@ -5,12 +5,7 @@ DIR=${SPOT_IT_DIR:?}
 # A leftover from an interrupted run is stopped first, by its recorded pids.
 [ -d "$DIR" ] && "$SRC/spot" down --dir "$DIR" >/dev/null 2>&1 || true
 rm -rf "$DIR"
-port=
-for _ in $(seq 1 50); do
-  p=$((20000 + RANDOM % 30000))
-  (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { port=$p; break; }
-done
-[ -n "$port" ] || { echo "no free port" >&2; exit 1; }
+port=$(bash -c '. "$1/scripts/lib.sh"; free_port' _ "$SRC") || { echo "no free port" >&2; exit 1; }
 # Rates high enough for the concurrency tests; test_nginx lowers them for its own check.
 # spot-decide runs its pass at start and then daily: tests drive it with --once --now, and a
 # background pass every 5 min could queue a switch for an auto-switch agent another test made.

@@ -12,12 +12,7 @@ BUILD=${SPOT_BUILD_DIR:?SPOT_BUILD_DIR is set by ctest}
 [ -x /usr/bin/aws ] || { DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends awscli >/dev/null || fail "cannot install awscli"; }
 
 # A private simulator, on a free loopback port; stopped by its pid at exit.
-port=
-for _ in $(seq 1 50); do
-  p=$((20000 + RANDOM % 30000))
-  (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { port=$p; break; }
-done
-[ -n "$port" ] || fail "no free port"
+port=$(it_free_port)
 SIM_DIR=$IT_TMP/sim
 mkdir -p "$SIM_DIR/agents"
 key=AKIA$(openssl rand -hex 8 | tr 'a-f' 'A-F') secret=$(openssl rand -hex 20)

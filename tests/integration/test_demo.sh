@@ -9,12 +9,7 @@
 it_env
 chmod 755 "$IT_TMP"   # the stack's users (mariadbd, workers) must reach DIR
 D=$IT_TMP/demo
-port=
-for _ in $(seq 1 50); do
-  p=$((20000 + RANDOM % 30000))
-  (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { port=$p; break; }
-done
-[ -n "$port" ] || fail "no free port"
+port=$(it_free_port)
 # it_env exported the shared stack's settings; the programs of this stack would read them first.
 mapfile -t shared < <(sed -n "s/^\(SPOT_[A-Z0-9_]*\)=.*/\1/p" "$IT_DIR/spot.env" | sort -u)
 unset "${shared[@]}"

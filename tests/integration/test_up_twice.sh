@@ -28,11 +28,7 @@ before=$(pids_of "$IT_DIR")
 
 chmod 755 "$IT_TMP"   # the stack's users (mariadbd, workers) must reach DIR
 other=$IT_TMP/second
-port2=
-for _ in $(seq 1 50); do
-  p=$((20000 + RANDOM % 30000))
-  (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { port2=$p; break; }
-done
+port2=$(it_free_port)
 trap '"$SRC/spot" down --dir "$other" >/dev/null 2>&1 || true; rm -rf "$IT_TMP"' EXIT
 out=$("$SRC/spot" up --dir "$other" --port "$port2" --workers 2 --no-demo 2>&1) || fail "second stack failed: $out"
 for f in SPOT_URL SPOT_ADMIN_TOKEN SPOT_DB_HOST SPOT_DB_PORT SPOT_DB_SOCKET SPOT_DB_NAME SPOT_DB_USER SPOT_DB_PASSWORD SPOT_CA_FILE; do
