@@ -13,7 +13,6 @@
 #include "common/config.h"
 #include "common/log.h"
 #include "common/strbuf.h"
-#include "common/timeutil.h"
 #include "fcgi-app/app.h"
 #include "fcgi-app/metrics.h"
 
@@ -25,6 +24,7 @@
 #include <fcntl.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 static volatile sig_atomic_t main_stop;
@@ -59,10 +59,12 @@ static int main_read_body(FCGX_Request *fr, struct request *req)
 /*
  * 1 when nginx's whole request has been read: its stdin stream is at its end
  * (the empty FCGI_STDIN record consumed). Then nothing of nginx's can still be
- * in the socket and the connection may be closed at once: libfcgi otherwise
- * shuts down the send side and polls and reads until nginx closes (its guard
- * against a TCP reset discarding the response), three system calls and a wait
- * per request on a unix socket where that cannot happen.
+ * in the socket: the connection may be kept for nginx's next request, or
+ * closed at once. libfcgi otherwise shuts down the send side and polls and
+ * reads until nginx closes (its guard against a TCP reset discarding the
+ * response), three system calls and a wait per request on a unix socket where
+ * that cannot happen. Input left unread would be read as the next request, so
+ * such a connection is closed instead.
  */
 static int main_input_done(FCGX_Request *fr)
 {
@@ -150,12 +152,11 @@ static void main_serve(struct app *app, FCGX_Request *fr, struct arena *arena, s
 {
 	struct request req;
 	struct request_error rerr;
-	int64_t t0 = time_mono_ms(), us;
+	int64_t us;
 	struct timespec ts0, ts1;
 	int route = -1;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts0);
-	(void)t0;
 	response_reset(res);
 	strbuf_reset(out);
 	if (request_parse(&req, arena, fr->envp, &rerr) < 0) {
